@@ -1,0 +1,160 @@
+"""Every difference between the nova releases nova-sgfix supports.
+
+Grizzly (2013.1) and Havana (2013.2) are the production targets; nova 18.x
+(Rocky) and 20.x (Train) from PyPI carry the same nova-network firewall and
+are what the tests run against. Nova 21.0.0 (Ussuri) removed the firewall
+driver. The rest of the package asks this module instead of testing
+versions itself.
+"""
+
+from __future__ import absolute_import
+
+try:
+    from oslo_config import cfg
+except ImportError:  # Grizzly/Havana: oslo.config 1.x in the oslo namespace
+    from oslo.config import cfg  # noqa
+
+try:
+    from oslo_log import log as logging
+except ImportError:  # Grizzly/Havana: nova's incubator copy
+    try:
+        from nova.openstack.common import log as logging
+    except ImportError:
+        import logging  # noqa
+
+__all__ = ['cfg', 'logging']
+
+
+def get_logger(name):
+    """A logger that accepts ``instance=`` where the host's nova does."""
+    return logging.getLogger(name)
+
+
+def nova_version():
+    """The host nova's version string, or 'unknown'."""
+    try:
+        from nova import version
+        return version.version_string()
+    except Exception:
+        return 'unknown'
+
+
+def has_firewall_driver():
+    """True where this nova still carries the nova-network firewall."""
+    try:
+        import nova.virt.firewall  # noqa
+    except ImportError:
+        return False
+    return True
+
+
+def field(instance, name, default=None):
+    """Read a field from an Instance object or a Grizzly-era dict."""
+    if isinstance(instance, dict):
+        return instance.get(name, default)
+    try:
+        return getattr(instance, name)
+    except (AttributeError, NotImplementedError):
+        pass
+    try:
+        return instance[name]
+    except Exception:
+        return default
+
+
+def instance_uuid(instance):
+    return field(instance, 'uuid', '<unknown uuid>')
+
+
+def _records(firewall):
+    """The firewall driver's in-memory instance registry, by instance id.
+
+    Havana and later keep ``instance_info[id] = (instance, network_info)``;
+    Grizzly keeps ``instances[id]`` and ``network_infos[id]`` apart.
+    """
+    if hasattr(firewall, 'instance_info'):
+        return firewall.instance_info
+    return getattr(firewall, 'instances', None)
+
+
+def keeps_iptables_filters(firewall):
+    """False for NoopFirewallDriver (Neutron) and other non-iptables ones."""
+    return (_records(firewall) is not None and
+            getattr(firewall, 'iptables', None) is not None)
+
+
+def firewall_knows(firewall, instance):
+    records = _records(firewall)
+    return records is not None and field(instance, 'id') in records
+
+
+def recorded_network_info(firewall, instance):
+    """The network_info the firewall driver last filtered the instance with."""
+    instance_id = field(instance, 'id')
+    if hasattr(firewall, 'instance_info'):
+        record = firewall.instance_info.get(instance_id)
+        return record[1] if record else None
+    network_infos = getattr(firewall, 'network_infos', None) or {}
+    return network_infos.get(instance_id)
+
+
+def remember_network_info(firewall, instance, network_info):
+    """Point a known instance's record at the network_info just received.
+
+    ``refresh_instance_security_rules`` rebuilds the chain from the record,
+    so the record must describe the guest as it is about to start.
+    """
+    instance_id = field(instance, 'id')
+    if hasattr(firewall, 'instance_info'):
+        firewall.instance_info[instance_id] = (instance, network_info)
+    else:
+        firewall.instances[instance_id] = instance
+        firewall.network_infos[instance_id] = network_info
+
+
+def cached_network_info(instance, legacy):
+    """The network_info in the instance's info cache, or None.
+
+    :param legacy: True where the firewall driver wants Grizzly's legacy
+        list of ``(network, mapping)`` tuples.
+    """
+    network_info = None
+    if hasattr(instance, 'get_network_info'):
+        network_info = instance.get_network_info()
+    else:
+        try:
+            from nova.compute import utils as compute_utils
+            network_info = compute_utils.get_nw_info_for_instance(instance)
+        except (ImportError, AttributeError, KeyError, TypeError):
+            network_info = None
+    if not network_info:
+        return None
+    if legacy and hasattr(network_info, 'legacy'):
+        return network_info.legacy()
+    return network_info
+
+
+def wants_legacy_network_info(firewall):
+    """Grizzly's firewall driver keeps instances apart from network_infos."""
+    return not hasattr(firewall, 'instance_info')
+
+
+def power_state_of(driver, instance):
+    """The guest's power state as nova's ``power_state`` constant."""
+    info = driver.get_info(instance)
+    if isinstance(info, dict):
+        return info['state']
+    return info.state
+
+
+def mark_tables_dirty(iptables):
+    """Make the next apply() write the tables again.
+
+    IptablesManager._apply() clears each table's dirty flag before it runs
+    iptables-restore; if the restore then fails, a plain retry would skip the
+    apply as having "no new rules" and the kernel would keep the old tables.
+    """
+    for tables in (getattr(iptables, 'ipv4', {}), getattr(iptables, 'ipv6',
+                                                          {})):
+        for table in tables.values():
+            table.dirty = True

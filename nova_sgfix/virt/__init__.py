@@ -1,0 +1,1 @@
+"""Compute drivers of nova-sgfix."""

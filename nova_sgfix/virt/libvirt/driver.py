@@ -1,0 +1,133 @@
+"""nova's libvirt driver with a security-group filter on every guest start.
+
+Each override below guards one libvirt path that starts or resumes a guest
+without going through ``_create_domain_and_network`` (OSSN-0022, Launchpad
+bug 1316822): it establishes the instance's filter first and does not start
+the guest if that fails. Everything else is nova's own driver, unchanged.
+"""
+
+from __future__ import absolute_import
+
+from nova.compute import power_state
+from nova.virt.libvirt import driver as nova_driver
+
+from nova_sgfix import compat
+from nova_sgfix import conf
+from nova_sgfix import exception
+from nova_sgfix import filtering
+from nova_sgfix import resync
+
+CONF = compat.cfg.CONF
+conf.register_opts(CONF)
+LOG = compat.get_logger(__name__)
+
+
+class LibvirtDriver(nova_driver.LibvirtDriver):
+    """Drop-in for ``nova.virt.libvirt.driver.LibvirtDriver``."""
+
+    def __init__(self, virtapi, read_only=False):
+        if not compat.has_firewall_driver():
+            raise exception.FirewallDriverUnavailable(compat.nova_version())
+        super(LibvirtDriver, self).__init__(virtapi, read_only)
+        self._sgfix_guard = filtering.FilterGuard(self.firewall_driver)
+        self._sgfix_resync = resync.StartupResync(self._sgfix_guard)
+        self._sgfix_said_inactive = False
+
+    def _sgfix_active(self):
+        if not CONF.sgfix.enabled:
+            return False
+        if compat.keeps_iptables_filters(self.firewall_driver):
+            return True
+        if not self._sgfix_said_inactive:
+            LOG.debug('nova-sgfix does nothing: firewall driver %s keeps no '
+                      'iptables filters (Neutron enforces security groups)',
+                      type(self.firewall_driver).__name__)
+            self._sgfix_said_inactive = True
+        return False
+
+    def _sgfix_ensure(self, instance, network_info, operation):
+        if network_info is None:
+            network_info = self._sgfix_guard.network_info_for(instance,
+                                                              operation)
+        self._sgfix_guard.ensure_instance_filtered(instance, network_info,
+                                                   operation)
+        return network_info
+
+    def _sgfix_guest_running(self, instance):
+        try:
+            state = compat.power_state_of(self, instance)
+        except Exception:
+            return None
+        return state == power_state.RUNNING
+
+    # --- start-up resync -------------------------------------------------
+
+    def init_host(self, host):
+        super(LibvirtDriver, self).init_host(host)
+        if self._sgfix_active() and CONF.sgfix.resync_on_start:
+            self._sgfix_resync.begin()
+
+    def plug_vifs(self, instance, network_info):
+        super(LibvirtDriver, self).plug_vifs(instance, network_info)
+        self._sgfix_resync.restore(instance, network_info)
+
+    def filter_defer_apply_off(self):
+        self._sgfix_resync.finish()
+        super(LibvirtDriver, self).filter_defer_apply_off()
+
+    def get_available_resource(self, nodename):
+        # First called by the compute manager's pre_start_hook, after every
+        # instance went through _init_instance: the resync batch is complete.
+        self._sgfix_resync.finish()
+        return super(LibvirtDriver, self).get_available_resource(nodename)
+
+    def _create_domain(self, *args, **kwargs):
+        if self._sgfix_active():
+            self._sgfix_guard.apply_pending(kwargs.get('instance'),
+                                            'start a guest')
+        return super(LibvirtDriver, self)._create_domain(*args, **kwargs)
+
+    # --- guarded paths ---------------------------------------------------
+
+    def reboot(self, context, instance, network_info, reboot_type='SOFT',
+               block_device_info=None, bad_volumes_callback=None, **kwargs):
+        if reboot_type != 'SOFT' or not self._sgfix_active():
+            return super(LibvirtDriver, self).reboot(
+                context, instance, network_info, reboot_type,
+                block_device_info, bad_volumes_callback, **kwargs)
+        # Filter first: a failure then leaves the guest as it was (the
+        # hard-reboot path would undefine the domain before its own filter
+        # step, and a running guest is not shut down).
+        network_info = self._sgfix_ensure(instance, network_info,
+                                          'soft reboot')
+        if self._sgfix_guest_running(instance) is False:
+            LOG.info('Soft reboot of a guest that is not running: starting '
+                     'it through the hard-reboot path, which re-establishes '
+                     'networking and filter and does not wait for a guest '
+                     'shutdown (OSSN-0022)', instance=instance)
+            return self._hard_reboot(context, instance, network_info,
+                                     block_device_info)
+        result = super(LibvirtDriver, self).reboot(
+            context, instance, network_info, reboot_type, block_device_info,
+            bad_volumes_callback, **kwargs)
+        self.firewall_driver.apply_instance_filter(instance, network_info)
+        return result
+
+    def unpause(self, instance, *args, **kwargs):
+        if self._sgfix_active():
+            self._sgfix_ensure(instance, None, 'unpause')
+        return super(LibvirtDriver, self).unpause(instance, *args, **kwargs)
+
+    def rescue(self, context, instance, network_info, *args, **kwargs):
+        if self._sgfix_active():
+            network_info = self._sgfix_ensure(instance, network_info,
+                                              'rescue')
+        return super(LibvirtDriver, self).rescue(
+            context, instance, network_info, *args, **kwargs)
+
+    def unrescue(self, instance, network_info, *args, **kwargs):
+        if self._sgfix_active():
+            network_info = self._sgfix_ensure(instance, network_info,
+                                              'unrescue')
+        return super(LibvirtDriver, self).unrescue(
+            instance, network_info, *args, **kwargs)
