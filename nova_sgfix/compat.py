@@ -9,6 +9,8 @@ versions itself.
 
 from __future__ import absolute_import
 
+import inspect
+
 try:
     from oslo_config import cfg
 except ImportError:  # Grizzly/Havana: oslo.config 1.x in the oslo namespace
@@ -147,6 +149,12 @@ def power_state_of(driver, instance):
     return info.state
 
 
+def iptables_binary_name():
+    """The chain prefix nova's IptablesManager uses in this process."""
+    from nova.network import linux_net
+    return linux_net.binary_name
+
+
 def mark_tables_dirty(iptables):
     """Make the next apply() write the tables again.
 
@@ -158,3 +166,39 @@ def mark_tables_dirty(iptables):
                                                           {})):
         for table in tables.values():
             table.dirty = True
+
+
+def _parameter_names(function):
+    if hasattr(inspect, 'getfullargspec'):
+        return inspect.getfullargspec(function).args
+    return inspect.getargspec(function).args
+
+
+def attach_interface_args(parent_method, args, kwargs):
+    """The instance and the new interfaces of an attach_interface call.
+
+    Grizzly passes ``(instance, image_meta, network_info)``, Havana
+    ``(instance, image_meta, vif)``, Rocky and Train
+    ``(context, instance, image_meta, vif)``.
+    """
+    names = _parameter_names(parent_method)[1:]
+    bound = dict(zip(names, args))
+    bound.update(kwargs)
+    if 'vif' in bound:
+        return bound['instance'], [bound['vif']]
+    return bound['instance'], list(bound['network_info'])
+
+
+def _interface_key(vif):
+    if isinstance(vif, tuple):  # Grizzly legacy (network, mapping)
+        return vif[1].get('mac')
+    return vif['address']
+
+
+def merge_network_info(network_info, new_vifs):
+    """network_info plus the interfaces it does not list yet, same type."""
+    present = set(_interface_key(vif) for vif in network_info)
+    added = [vif for vif in new_vifs if _interface_key(vif) not in present]
+    if not added:
+        return network_info
+    return type(network_info)(list(network_info) + added)

@@ -11,6 +11,7 @@ from __future__ import absolute_import
 from nova.compute import power_state
 from nova.virt.libvirt import driver as nova_driver
 
+from nova_sgfix import chain_removal
 from nova_sgfix import compat
 from nova_sgfix import conf
 from nova_sgfix import exception
@@ -30,6 +31,10 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
             raise exception.FirewallDriverUnavailable(compat.nova_version())
         super(LibvirtDriver, self).__init__(virtapi, read_only)
         self._sgfix_guard = filtering.FilterGuard(self.firewall_driver)
+        if CONF.sgfix.enabled and compat.keeps_iptables_filters(
+                self.firewall_driver):
+            chain_removal.install_on_manager(self.firewall_driver.iptables,
+                                             compat.iptables_binary_name)
         self._sgfix_resync = resync.StartupResync(self._sgfix_guard)
         self._sgfix_said_inactive = False
 
@@ -53,12 +58,11 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
                                                    operation)
         return network_info
 
-    def _sgfix_guest_running(self, instance):
+    def _sgfix_guest_state(self, instance):
         try:
-            state = compat.power_state_of(self, instance)
+            return compat.power_state_of(self, instance)
         except Exception:
             return None
-        return state == power_state.RUNNING
 
     # --- start-up resync -------------------------------------------------
 
@@ -100,7 +104,8 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
         # step, and a running guest is not shut down).
         network_info = self._sgfix_ensure(instance, network_info,
                                           'soft reboot')
-        if self._sgfix_guest_running(instance) is False:
+        state = self._sgfix_guest_state(instance)
+        if state is not None and state != power_state.RUNNING:
             LOG.info('Soft reboot of a guest that is not running: starting '
                      'it through the hard-reboot path, which re-establishes '
                      'networking and filter and does not wait for a guest '
@@ -131,3 +136,40 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
                                               'unrescue')
         return super(LibvirtDriver, self).unrescue(
             instance, network_info, *args, **kwargs)
+
+    def snapshot(self, context, instance, *args, **kwargs):
+        # A cold snapshot saves a running or paused guest and starts it again
+        # with _create_domain, outside the filtered path.
+        if (self._sgfix_active() and self._sgfix_guest_state(instance) in
+                (power_state.RUNNING, power_state.PAUSED)):
+            self._sgfix_ensure(instance, None, 'snapshot')
+        return super(LibvirtDriver, self).snapshot(context, instance, *args,
+                                                   **kwargs)
+
+    def attach_interface(self, *args, **kwargs):
+        # nova gives the new interface an nwfilter but no jump into the
+        # instance chain; filter all addresses before the device goes live.
+        if self._sgfix_active():
+            instance, new_vifs = compat.attach_interface_args(
+                nova_driver.LibvirtDriver.attach_interface, args, kwargs)
+            operation = 'attach an interface to'
+            try:
+                known = self._sgfix_guard.network_info_for(instance,
+                                                           operation)
+            except exception.NetworkInfoUnavailable:
+                known = []
+            self._sgfix_ensure(instance,
+                               compat.merge_network_info(known, new_vifs),
+                               operation)
+        return super(LibvirtDriver, self).attach_interface(*args, **kwargs)
+
+    def refresh_instance_security_rules(self, instance):
+        # Stock raises KeyError for an instance the firewall driver has not
+        # seen (e.g. a stopped one after a restart).
+        if (self._sgfix_active() and
+                not compat.firewall_knows(self.firewall_driver, instance)):
+            self._sgfix_ensure(instance, None,
+                               'refresh the security group rules of')
+            return
+        return super(LibvirtDriver, self).refresh_instance_security_rules(
+            instance)

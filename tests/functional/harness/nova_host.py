@@ -21,7 +21,7 @@ import fixtures
 from nova.compute import power_state
 from nova import context as nova_context
 from nova.network import linux_net
-from nova.network import model as network_model
+from nova.network import model as network_model  # noqa: used by tests
 from nova import objects
 from nova.tests.unit import fake_instance
 from nova.tests.unit.virt.libvirt import fakelibvirt
@@ -51,6 +51,11 @@ DOMAIN_XML = """<domain type='kvm'>
   <vcpu>1</vcpu>
   <os><type>hvm</type></os>
   <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='%(disk)s'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
     <interface type='bridge'>
       <mac address='%(mac)s'/>
       <source bridge='br100'/>
@@ -116,10 +121,40 @@ class Guest(object):
         return DOMAIN_XML % {
             'name': self.name, 'uuid': self.instance.uuid, 'mac': self.mac,
             'macnc': self.mac.replace(':', ''), 'ip': self.ip,
-            'short': self.instance.uuid[:11], 'gateway': GATEWAY}
+            'short': self.instance.uuid[:11], 'gateway': GATEWAY,
+            'disk': os.path.join(libvirt_utils.get_instance_path(
+                self.instance), 'disk')}
 
 
-def make_network_info(ip, mac):
+class SnapshotStorage(object):
+    """Glance and the disk backend as a cold snapshot sees them."""
+
+    def __init__(self):
+        self.uploaded = []
+
+    # image API
+    def get(self, context, image_id, *args, **kwargs):
+        return {'id': image_id, 'name': 'snapshot', 'properties': {}}
+
+    def update(self, context, image_id, metadata, *args, **kwargs):
+        self.uploaded.append(image_id)
+
+    # image backend
+    def by_libvirt_path(self, *args, **kwargs):
+        return self
+
+    def direct_snapshot(self, *args, **kwargs):
+        raise NotImplementedError()
+
+    def cleanup_direct_snapshot(self, *args, **kwargs):
+        pass
+
+    def snapshot_extract(self, target, out_format):
+        open(target, 'w').close()
+
+
+def make_vif(ip, mac):
+    """One nova-network interface on the guest network."""
     subnet = network_model.Subnet(
         cidr=GUEST_NET, gateway=network_model.IP(address=GATEWAY, type='gateway'),
         ips=[network_model.FixedIP(address=ip)], dns=[], routes=[],
@@ -127,10 +162,14 @@ def make_network_info(ip, mac):
     network = network_model.Network(
         id=NETWORK_ID, bridge='br100', label='private', subnets=[subnet],
         meta={'should_create_bridge': False})
-    vif = network_model.VIF(
+    return network_model.VIF(
         id=uuidutils.generate_uuid(), address=mac, network=network,
         type=network_model.VIF_TYPE_BRIDGE, devname='tap' + mac[-5:])
-    return network_model.NetworkInfo([vif])
+    return vif
+
+
+def make_network_info(ip, mac):
+    return network_model.NetworkInfo([make_vif(ip, mac)])
 
 
 class NovaComputeHost(fixtures.Fixture):
@@ -174,6 +213,9 @@ class NovaComputeHost(fixtures.Fixture):
             'nova.tests.unit.virt.libvirt.fakelibvirt.openAuth',
             lambda uri, auth, flags=0: self.hypervisor))
         self.sg_rules = SecurityGroupRules()
+        self.snapshot_storage = SnapshotStorage()
+        self.conf.config(disable_libvirt_livesnapshot=True,
+                         group='workarounds')
         self.useFixture(fixtures.MonkeyPatch(
             'nova.objects.SecurityGroupRuleList.get_by_instance',
             self.sg_rules.get_by_instance))
@@ -182,7 +224,8 @@ class NovaComputeHost(fixtures.Fixture):
             self.soft_reboot_sleeps.append))
         self.useFixture(fixtures.MonkeyPatch(
             'nova.network.linux_net.binary_name', 'nova-compute'))
-        # Service status lives in nova's database.
+        # Instance records and service status live in nova's database.
+        self.useFixture(fixtures.MockPatchObject(objects.Instance, 'save'))
         self.useFixture(fixtures.MockPatchObject(
             stock_driver.LibvirtDriver, '_set_host_enabled'))
         # Resource tracking reads nova's database: not what is under test.
@@ -196,12 +239,15 @@ class NovaComputeHost(fixtures.Fixture):
                 self.useFixture(fixtures.MockPatchObject(owner, name))
         self.useFixture(fixtures.MonkeyPatch(
             'nova.network.linux_net.iptables_manager', None))
-        self.start_compute()
+        self.restart_compute()
 
     # --- nova-compute process life ---------------------------------------
 
     def _new_iptables_manager(self):
-        self.iptables = iptables_exec.NamespaceIptables(self.namespace)
+        # One runner for the host's life: its counters and failure switch
+        # outlive a nova-compute restart, as the kernel does.
+        if self.iptables is None:
+            self.iptables = iptables_exec.NamespaceIptables(self.namespace)
         try:
             manager = linux_net.IptablesManager(
                 redirect_privsep_calls_to=self.iptables)
@@ -221,6 +267,11 @@ class NovaComputeHost(fixtures.Fixture):
         self.driver._get_guest_xml = self._guest_xml
         self.driver._create_image = lambda *args, **kwargs: None
         self.driver._create_configdrive = lambda *args, **kwargs: None
+        self.driver._image_api = self.snapshot_storage
+        self.driver._create_snapshot_metadata = \
+            lambda *args, **kwargs: {'name': 'snapshot', 'properties': {}}
+        self.driver._build_device_metadata = lambda *args, **kwargs: None
+        self.driver.image_backend = self.snapshot_storage
         self.driver.init_host(NODENAME)
         return self.driver
 
@@ -303,6 +354,25 @@ class NovaComputeHost(fixtures.Fixture):
     def unrescue(self, guest):
         self.driver.unrescue(guest.instance, guest.network_info)
 
+    def cold_snapshot(self, guest):
+        self.driver.snapshot(self.context, guest.instance, 'snapshot-image',
+                             lambda *args, **kwargs: None)
+
+    def attach_interface(self, guest, ip):
+        """Attach a second interface with address ``ip``."""
+        mac = 'fa:16:3e:00:01:%02x' % (len(guest.network_info) + guest.id)
+        vif = make_vif(ip, mac)
+        self.driver.attach_interface(self.context, guest.instance,
+                                     objects.ImageMeta.from_dict({}), vif)
+        guest.network_info = network_model.NetworkInfo(
+            list(guest.network_info) + [vif])
+        guest.instance.info_cache.network_info = guest.network_info
+        return vif
+
+    def delete(self, guest):
+        self.driver.destroy(self.context, guest.instance, guest.network_info)
+        guest.deleted = True
+
     def delete_while_down(self, guest):
         """The instance was deleted while nova-compute was not running."""
         self.domain(guest).destroy()
@@ -324,6 +394,9 @@ class NovaComputeHost(fixtures.Fixture):
     def is_filtered(self, guest):
         return kernel_rules.guest_is_filtered(self.kernel(), guest.id,
                                               guest.ip)
+
+    def is_filtered_ip(self, guest, ip):
+        return kernel_rules.guest_is_filtered(self.kernel(), guest.id, ip)
 
     def accepted(self, guest):
         return kernel_rules.security_group_accepts(self.kernel(), guest.id)

@@ -1,0 +1,202 @@
+"""A nova-compute restart is a full resync of every instance's filter."""
+
+from __future__ import absolute_import
+
+import fixtures
+from nova.compute import power_state
+from nova.network import linux_net
+
+from nova_sgfix import compat
+from nova_sgfix import exception
+from tests.functional import base
+
+
+def populate(host, count):
+    """``count`` guests: a third running, a third stopped, a third paused."""
+    guests = [host.boot(base.SSH_FROM_PEERS) for _ in range(count)]
+    for number, guest in enumerate(guests):
+        if number % 3 == 1:
+            host.stop(guest)
+        elif number % 3 == 2:
+            host.pause(guest)
+    return guests
+
+
+class RestartResyncTest(base.FunctionalTestCase):
+
+    def _restores_during_restart(self, host):
+        before = host.iptables.restores
+        host.restart_compute()
+        return host.iptables.restores - before
+
+    def _assert_constant_restores_and_all_filtered(self, count):
+        host = self.sgfix_host()
+        guests = populate(host, count)
+
+        restores = self._restores_during_restart(host)
+
+        self.assertEqual(1, restores)
+        for guest in guests:
+            self.assertTrue(host.is_filtered(guest), guest.id)
+
+    def test_restart_with_1_instance_restores_all_in_one_iptables_restore(
+            self):
+        self._assert_constant_restores_and_all_filtered(1)
+
+    def test_restart_with_10_instances_restores_all_in_one_iptables_restore(
+            self):
+        self._assert_constant_restores_and_all_filtered(10)
+
+    def test_restart_with_50_instances_restores_all_in_one_iptables_restore(
+            self):
+        self._assert_constant_restores_and_all_filtered(50)
+
+    def test_control_stock_restart_filters_running_guests_only(self):
+        host = self.stock_host()
+        guests = populate(host, 10)
+
+        restores = self._restores_during_restart(host)
+
+        running = [g for g in guests
+                   if host.power_state(g) == power_state.RUNNING]
+        self.assertEqual(len(running), restores)
+        for guest in guests:
+            self.assertEqual(guest in running, host.is_filtered(guest))
+
+    def test_restart_with_defer_iptables_apply_still_restores_everything(
+            self):
+        host = self.sgfix_host(defer_iptables_apply=True)
+        guests = populate(host, 6)
+
+        self.assertEqual(1, self._restores_during_restart(host))
+        for guest in guests:
+            self.assertTrue(host.is_filtered(guest))
+
+    def test_instance_deleted_while_down_gets_no_chain_back(self):
+        host = self.sgfix_host()
+        kept, deleted = populate(host, 2)
+        host.delete_while_down(deleted)
+
+        host.restart_compute()
+
+        self.assertTrue(host.is_filtered(kept))
+        self.assertNotIn('nova-compute-inst-%d' % deleted.id,
+                         host.kernel().chains)
+
+    def test_one_instance_failing_does_not_stop_the_others(self):
+        logs = self.useFixture(fixtures.FakeLogger(name='nova_sgfix'))
+        host = self.sgfix_host()
+        broken, first, second = populate(host, 3)
+        broken.network_info = self.nova_host.network_model.NetworkInfo([])
+
+        host.restart_compute()
+
+        self.assertTrue(host.is_filtered(first))
+        self.assertTrue(host.is_filtered(second))
+        self.assertIn('could not restore the security group filter of '
+                      'instance %d' % broken.id, logs.output)
+
+    def test_restart_with_broken_iptables_starts_and_guards_refuse(self):
+        host = self.sgfix_host()
+        running, stopped, paused = populate(host, 3)
+        host.iptables.fail_restores = True
+
+        host.restart_compute()
+
+        self.assertRaises(exception.FilterSetupFailed, host.unpause, paused)
+        self.assertEqual(power_state.PAUSED, host.power_state(paused))
+        host.iptables.fail_restores = False
+        host.unpause(paused)
+        for guest in (running, stopped, paused):
+            self.assertTrue(host.is_filtered(guest))
+
+    def _filtered_when_domain_starts(self, host):
+        """Start a stopped guest while the restart's applies are deferred,
+        as resume_state_on_host_boot does inside the manager's init loop.
+
+        An earlier restart already dropped the stopped guest's chain.
+        """
+        guest, _other = populate(host, 2)
+        host.stop(guest)
+        host.restart_compute()
+        self.assertFalse(host.is_filtered(guest))
+        seen = []
+        stock_class = self.nova_host.stock_driver_class()
+        real_create_domain = stock_class._create_domain
+
+        def create_domain(driver, *args, **kwargs):
+            seen.append(host.is_filtered(guest))
+            return real_create_domain(driver, *args, **kwargs)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.virt.libvirt.driver.LibvirtDriver._create_domain',
+            create_domain))
+        driver = host.start_compute()
+        driver.filter_defer_apply_on()
+        driver.plug_vifs(guest.instance, guest.network_info)
+        host.start(guest)
+        return seen
+
+    def test_guest_started_during_the_resync_is_filtered_before_it_runs(self):
+        host = self.sgfix_host(defer_iptables_apply=True,
+                               resync_on_start=False)
+        self.assertEqual([True], self._filtered_when_domain_starts(host))
+
+    def test_control_stock_deferred_apply_starts_guest_unfiltered(self):
+        host = self.stock_host(defer_iptables_apply=True)
+        self.assertEqual([False], self._filtered_when_domain_starts(host))
+
+
+class ConvergenceTest(base.FunctionalTestCase):
+    """A second apply after any guarded operation changes nothing."""
+
+    def _assert_converged(self, host):
+        before = host.iptables.save()
+        compat.mark_tables_dirty(linux_net.iptables_manager)
+        linux_net.iptables_manager.apply()
+        self.assertEqual(strip_counters(before),
+                         strip_counters(host.iptables.save()))
+
+    def _restarted(self):
+        host = self.sgfix_host(resync_on_start=False)
+        stopped, paused, running = populate(host, 3)
+        host.stop(paused)
+        host.start(paused)
+        host.pause(paused)
+        host.restart_compute()
+        return host, stopped, paused, running
+
+    def test_soft_reboot_converges(self):
+        host, stopped, _paused, running = self._restarted()
+        host.soft_reboot(stopped)
+        host.soft_reboot(running)
+        self._assert_converged(host)
+
+    def test_unpause_converges(self):
+        host, _stopped, paused, _running = self._restarted()
+        host.unpause(paused)
+        self._assert_converged(host)
+
+    def test_rescue_and_unrescue_converge(self):
+        host, stopped, _paused, _running = self._restarted()
+        host.rescue(stopped)
+        self._assert_converged(host)
+        host.unrescue(stopped)
+        self._assert_converged(host)
+
+    def test_startup_resync_converges(self):
+        host = self.sgfix_host()
+        populate(host, 6)
+        host.restart_compute()
+        self._assert_converged(host)
+
+
+def strip_counters(saved):
+    lines = []
+    for line in saved.splitlines():
+        if line.startswith('#'):
+            continue
+        if line.startswith(':'):
+            line = line.split(' [')[0]
+        lines.append(line)
+    return lines
