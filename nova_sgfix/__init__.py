@@ -1,4 +1,4 @@
-"""nova-sgfix: security-group filters on every libvirt path that starts a guest.
+"""nova-sgfix: a security-group filter on every libvirt guest start.
 
 OpenStack Security Note OSSN-0022 (Launchpad bug 1316822).
 """

@@ -74,15 +74,22 @@ def _records(firewall):
     Havana and later keep ``instance_info[id] = (instance, network_info)``;
     Grizzly keeps ``instances[id]`` and ``network_infos[id]`` apart.
     """
-    if hasattr(firewall, 'instance_info'):
-        return firewall.instance_info
-    return getattr(firewall, 'instances', None)
+    state = _state(firewall)
+    records = state.get('instance_info', state.get('instances'))
+    return records if isinstance(records, dict) else None
+
+
+def _state(firewall):
+    # Instance attributes only: NoopFirewallDriver answers every attribute
+    # lookup with a no-op function through __getattr__.
+    return getattr(firewall, '__dict__', {})
 
 
 def keeps_iptables_filters(firewall):
     """False for NoopFirewallDriver (Neutron) and other non-iptables ones."""
+    iptables = _state(firewall).get('iptables')
     return (_records(firewall) is not None and
-            getattr(firewall, 'iptables', None) is not None)
+            isinstance(getattr(iptables, 'ipv4', None), dict))
 
 
 def firewall_knows(firewall, instance):
@@ -93,11 +100,11 @@ def firewall_knows(firewall, instance):
 def recorded_network_info(firewall, instance):
     """The network_info the firewall driver last filtered the instance with."""
     instance_id = field(instance, 'id')
-    if hasattr(firewall, 'instance_info'):
-        record = firewall.instance_info.get(instance_id)
+    state = _state(firewall)
+    if 'instance_info' in state:
+        record = state['instance_info'].get(instance_id)
         return record[1] if record else None
-    network_infos = getattr(firewall, 'network_infos', None) or {}
-    return network_infos.get(instance_id)
+    return (state.get('network_infos') or {}).get(instance_id)
 
 
 def remember_network_info(firewall, instance, network_info):
@@ -107,7 +114,7 @@ def remember_network_info(firewall, instance, network_info):
     so the record must describe the guest as it is about to start.
     """
     instance_id = field(instance, 'id')
-    if hasattr(firewall, 'instance_info'):
+    if 'instance_info' in _state(firewall):
         firewall.instance_info[instance_id] = (instance, network_info)
     else:
         firewall.instances[instance_id] = instance
@@ -138,7 +145,7 @@ def cached_network_info(instance, legacy):
 
 def wants_legacy_network_info(firewall):
     """Grizzly's firewall driver keeps instances apart from network_infos."""
-    return not hasattr(firewall, 'instance_info')
+    return 'instance_info' not in _state(firewall)
 
 
 def power_state_of(driver, instance):

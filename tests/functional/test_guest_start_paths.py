@@ -135,8 +135,11 @@ class ColdSnapshotTest(PathTestCase):
 
 
 class AttachInterfaceTest(PathTestCase):
-    """nova-network's API refuses interface attach; the driver call is
-    guarded anyway, so no address of a guest is ever left unfiltered."""
+    """Interface attach: every address of the guest is filtered.
+
+    nova-network's API refuses interface attach; the driver call is guarded
+    anyway, so no address of a guest is ever left unfiltered.
+    """
 
     NEW_IP = '192.0.2.200'
 
@@ -165,5 +168,6 @@ class RefreshUnknownInstanceTest(PathTestCase):
     def test_control_stock_refresh_of_unknown_instance_raises_keyerror(self):
         host = self.stock_host()
         guest = self.restarted(host, host.stop)
-        self.assertRaises(KeyError, host.driver.refresh_instance_security_rules,
+        self.assertRaises(KeyError,
+                          host.driver.refresh_instance_security_rules,
                           guest.instance)

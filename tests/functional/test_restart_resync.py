@@ -4,7 +4,6 @@ from __future__ import absolute_import
 
 import fixtures
 from nova.compute import power_state
-from nova.network import linux_net
 
 from nova_sgfix import compat
 from nova_sgfix import exception
@@ -111,9 +110,9 @@ class RestartResyncTest(base.FunctionalTestCase):
             self.assertTrue(host.is_filtered(guest))
 
     def _filtered_when_domain_starts(self, host):
-        """Start a stopped guest while the restart's applies are deferred,
-        as resume_state_on_host_boot does inside the manager's init loop.
+        """Start a stopped guest while the restart's applies are deferred.
 
+        resume_state_on_host_boot does that inside the manager's init loop.
         An earlier restart already dropped the stopped guest's chain.
         """
         guest, _other = populate(host, 2)
@@ -151,6 +150,7 @@ class ConvergenceTest(base.FunctionalTestCase):
     """A second apply after any guarded operation changes nothing."""
 
     def _assert_converged(self, host):
+        from nova.network import linux_net
         before = host.iptables.save()
         compat.mark_tables_dirty(linux_net.iptables_manager)
         linux_net.iptables_manager.apply()

@@ -11,6 +11,8 @@ its control on stock nova showing the exposure.
 from __future__ import absolute_import
 
 from nova.compute import power_state
+from nova.tests.unit.virt.libvirt import fakelibvirt
+from oslo_concurrency import processutils
 
 from nova_sgfix import exception
 from tests.functional import base
@@ -187,7 +189,8 @@ class IptablesFailureTest(base.FunctionalTestCase):
         host = self.stock_host(wait_soft_reboot_seconds=WAIT)
         guest = self._stopped_with_broken_iptables(host)
 
-        self.assertRaises(Exception, host.soft_reboot, guest)
+        self.assertRaises(processutils.ProcessExecutionError,
+                          host.soft_reboot, guest)
 
         self.assertEqual([1] * WAIT, host.soft_reboot_sleeps)
-        self.assertRaises(Exception, host.domain, guest)
+        self.assertRaises(fakelibvirt.libvirtError, host.domain, guest)

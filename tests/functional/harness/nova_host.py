@@ -156,7 +156,8 @@ class SnapshotStorage(object):
 def make_vif(ip, mac):
     """One nova-network interface on the guest network."""
     subnet = network_model.Subnet(
-        cidr=GUEST_NET, gateway=network_model.IP(address=GATEWAY, type='gateway'),
+        cidr=GUEST_NET,
+        gateway=network_model.IP(address=GATEWAY, type='gateway'),
         ips=[network_model.FixedIP(address=ip)], dns=[], routes=[],
         dhcp_server=GATEWAY)
     network = network_model.Network(
@@ -165,7 +166,6 @@ def make_vif(ip, mac):
     return network_model.VIF(
         id=uuidutils.generate_uuid(), address=mac, network=network,
         type=network_model.VIF_TYPE_BRIDGE, devname='tap' + mac[-5:])
-    return vif
 
 
 def make_network_info(ip, mac):
@@ -181,7 +181,7 @@ class NovaComputeHost(fixtures.Fixture):
 
     def __init__(self, namespace, driver_class, wait_soft_reboot_seconds=120,
                  defer_iptables_apply=False, sgfix_enabled=True,
-                 resync_on_start=True):
+                 resync_on_start=True, firewall_driver=FIREWALL):
         super(NovaComputeHost, self).__init__()
         self.namespace = namespace
         self.driver_class = driver_class
@@ -189,6 +189,7 @@ class NovaComputeHost(fixtures.Fixture):
         self.defer_iptables_apply = defer_iptables_apply
         self.sgfix_enabled = sgfix_enabled
         self.resync_on_start = resync_on_start
+        self.firewall_driver = firewall_driver
         self.guests = []
         self.soft_reboot_sleeps = []
         self.driver = None
@@ -201,7 +202,7 @@ class NovaComputeHost(fixtures.Fixture):
         lock_path = self.useFixture(fixtures.TempDir()).path
         instances_path = self.useFixture(fixtures.TempDir()).path
         self.conf.config(lock_path=lock_path, group='oslo_concurrency')
-        self.conf.config(firewall_driver=FIREWALL, use_ipv6=False,
+        self.conf.config(firewall_driver=self.firewall_driver, use_ipv6=False,
                          use_neutron=False, instances_path=instances_path,
                          defer_iptables_apply=self.defer_iptables_apply)
         self.conf.config(

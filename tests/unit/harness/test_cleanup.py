@@ -13,7 +13,10 @@ import signal
 import tempfile
 import time
 
-import mock
+try:
+    from unittest import mock
+except ImportError:  # Python 2.7
+    import mock  # noqa: H216
 
 from tests.functional.harness import process
 from tests.functional.harness import topology

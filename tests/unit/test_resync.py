@@ -1,0 +1,58 @@
+"""StartupResync: one batch, one write, failures isolated."""
+
+from __future__ import absolute_import
+
+import fixtures
+import testtools
+
+from nova_sgfix import filtering
+from nova_sgfix import resync
+from tests.unit import fakes
+
+
+class StartupResyncTest(testtools.TestCase):
+
+    def setUp(self):
+        super(StartupResyncTest, self).setUp()
+        self.logs = self.useFixture(fixtures.FakeLogger(name='nova_sgfix'))
+        self.firewall = fakes.FakeFirewall()
+        self.resync = resync.StartupResync(
+            filtering.FilterGuard(self.firewall))
+
+    def test_every_instance_is_registered_and_written_once(self):
+        self.resync.begin()
+        for number in range(1, 6):
+            self.resync.restore(fakes.instance(number), ['vif'])
+        self.resync.finish()
+        self.assertEqual(5, len(self.firewall.instance_info))
+        writes = [deferred for deferred in self.firewall.iptables.applies
+                  if not deferred]
+        self.assertEqual(1, len(writes))
+
+    def test_restore_outside_the_startup_window_does_nothing(self):
+        self.resync.restore(fakes.instance(), ['vif'])
+        self.assertEqual([], self.firewall.calls)
+
+    def test_failing_instance_is_logged_with_its_id_and_others_go_on(self):
+        self.resync.begin()
+        self.resync.restore(fakes.instance(7), [])
+        self.resync.restore(fakes.instance(8), ['vif'])
+        self.resync.finish()
+        self.assertEqual([8], list(self.firewall.instance_info))
+        self.assertIn('instance 7', self.logs.output)
+        self.assertEqual(1, len(self.resync.failed))
+
+    def test_failed_final_write_is_logged_not_raised_and_retried_later(self):
+        self.resync.begin()
+        self.resync.restore(fakes.instance(), ['vif'])
+        self.firewall.iptables.fail = RuntimeError('iptables-restore failed')
+        self.resync.finish()
+        self.assertFalse(self.resync.in_progress)
+        self.assertIn('could not write', self.logs.output)
+        self.assertTrue(self.firewall.iptables.ipv4['filter'].dirty)
+
+    def test_finish_twice_writes_once(self):
+        self.resync.begin()
+        self.resync.finish()
+        self.resync.finish()
+        self.assertEqual([False], self.firewall.iptables.applies)

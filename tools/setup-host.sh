@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Install the Debian packages the tests and the demonstration need.
+# Idempotent; runs apt-get only when something is missing.
+set -o errexit -o nounset -o pipefail
+
+packages=(iptables iproute2 iputils-ping libvirt-dev pkg-config gcc git
+          shellcheck python3-venv)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null \
+        | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing: ${missing[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
