@@ -56,6 +56,7 @@ run_suite() {  # run_suite ENV
 }
 
 tools/setup-host.sh
+namespaces_before=$(ip netns list 2>/dev/null | awk '{print $1}' | sort)
 for env_name in $envs; do
     run_suite "$env_name"
 done
@@ -85,10 +86,17 @@ for tree in grizzly havana; do
         count "legacy-$tree" pass
     fi
 done
-ip netns list 2>/dev/null | grep -q '^sgfix-' && {
-    echo "namespaces left behind: $(ip netns list | grep '^sgfix-' | tr '\n' ' ')"
+left=$(comm -13 <(echo "$namespaces_before") \
+        <(ip netns list 2>/dev/null | awk '{print $1}' | sort) \
+        | { grep '^sgfix-' || true; } \
+        | while read -r name; do
+              pid=${name#sgfix-}; pid=${pid%%-*}
+              kill -0 "$pid" 2>/dev/null || echo "$name"
+          done)
+if [ -n "$left" ]; then
+    echo "namespaces left behind by this run: $(echo "$left" | tr '\n' ' ')"
     failed=$((failed + 1))
-}
+fi
 
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [ "$failed" -eq 0 ]

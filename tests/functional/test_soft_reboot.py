@@ -11,7 +11,6 @@ its control on stock nova showing the exposure.
 from __future__ import absolute_import
 
 from nova.compute import power_state
-from nova.tests.unit.virt.libvirt import fakelibvirt
 from oslo_concurrency import processutils
 
 from nova_sgfix import exception
@@ -193,4 +192,5 @@ class IptablesFailureTest(base.FunctionalTestCase):
                           host.soft_reboot, guest)
 
         self.assertEqual([1] * WAIT, host.soft_reboot_sleeps)
-        self.assertRaises(fakelibvirt.libvirtError, host.domain, guest)
+        self.assertRaises(self.nova_host.fakelibvirt.libvirtError,
+                          host.domain, guest)

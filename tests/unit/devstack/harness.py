@@ -45,14 +45,20 @@ libvirt_type = qemu
 fixed_key = 0123456789ABCDEF
 """
 
-NOVA_NETWORK_SERVICES = 'key,g-api,g-reg,n-api,n-crt,n-obj,n-cpu,n-net,n-cond,n-sch,mysql,rabbit'
-NEUTRON_SERVICES = 'key,g-api,g-reg,n-api,n-crt,n-cpu,n-cond,n-sch,q-svc,q-agt,q-dhcp,q-l3,q-meta,mysql,rabbit'
+NOVA_NETWORK_SERVICES = ('key,g-api,g-reg,n-api,n-crt,n-obj,n-cpu,n-net,'
+                         'n-cond,n-sch,mysql,rabbit')
+NEUTRON_SERVICES = ('key,g-api,g-reg,n-api,n-crt,n-cpu,n-cond,n-sch,'
+                    'q-svc,q-agt,q-dhcp,q-l3,q-meta,mysql,rabbit')
 TIMEOUT = '120'
 
 
 def run(argv, env, cwd=None):
-    """Run argv under coreutils ``timeout``; return (status, stdout, stderr)."""
-    proc = subprocess.Popen(['timeout', TIMEOUT] + list(argv), env=env, cwd=cwd,
+    """Run argv under coreutils ``timeout``.
+
+    Return (status, stdout, stderr).
+    """
+    proc = subprocess.Popen(['timeout', TIMEOUT] + list(argv),
+                            env=env, cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True)
     out, err = proc.communicate()
@@ -77,7 +83,7 @@ def conf_sections(path):
 
 
 class DevStackTestCase(testtools.TestCase):
-    """A temporary DEST with a nova.conf, and a bash that sources DevStack code."""
+    """A temporary DEST with a nova.conf, and a bash sourcing DevStack code."""
 
     def setUp(self):
         super(DevStackTestCase, self).setUp()
@@ -105,7 +111,8 @@ class DevStackTestCase(testtools.TestCase):
         with open(self.log) as f:
             return f.read().splitlines()
 
-    def env(self, services=NOVA_NETWORK_SERVICES, virt_driver='libvirt', **extra):
+    def env(self, services=NOVA_NETWORK_SERVICES, virt_driver='libvirt',
+            **extra):
         env = {
             'PATH': os.environ.get('PATH', '/usr/bin:/bin'),
             'HOME': self.tmp,
@@ -148,4 +155,5 @@ def install_standins(bin_dir):
     for name in os.listdir(STANDINS):
         target = os.path.join(bin_dir, name)
         shutil.copy(os.path.join(STANDINS, name), target)
-        os.chmod(target, os.stat(target).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        os.chmod(target, (os.stat(target).st_mode
+                          | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))

@@ -27,7 +27,8 @@ class ExerciseTest(testtools.TestCase):
 
     def exercise(self, mode='filtered', init='systemd', **extra):
         env = {
-            'PATH': self.bin + os.pathsep + os.environ.get('PATH', '/usr/bin:/bin'),
+            'PATH': (self.bin + os.pathsep
+                     + os.environ.get('PATH', '/usr/bin:/bin')),
             'HOME': self.tmp,
             'LC_ALL': 'C',
             'STANDIN_STATE': self.state,
@@ -61,36 +62,46 @@ class ExerciseTest(testtools.TestCase):
         self.assertIn('nova delete %s' % GUEST_ID, calls)
         self.assertIn('nova secgroup-delete ossn-0022-test', calls)
         self.assertTrue(os.path.exists(os.path.join(self.state, 'deleted')))
-        self.assertTrue(os.path.exists(os.path.join(self.state, 'secgroup-deleted')))
+        self.assertTrue(
+            os.path.exists(os.path.join(self.state, 'secgroup-deleted')))
 
     def test_filtered_host_passes_both_paths_and_cleans_up(self):
         status, out, err = self.exercise('filtered')
         self.assertEqual(0, status, out + err)
-        self.assertIn('FILTERED: guest ossn-0022-test (%s) after %s' % (GUEST_ID, STOPPED_PATH), out)
-        self.assertIn('FILTERED: guest ossn-0022-test (%s) after %s' % (GUEST_ID, PAUSED_PATH), out)
+        self.assertIn('FILTERED: guest ossn-0022-test (%s) after %s'
+                      % (GUEST_ID, STOPPED_PATH), out)
+        self.assertIn('FILTERED: guest ossn-0022-test (%s) after %s'
+                      % (GUEST_ID, PAUSED_PATH), out)
         self.assertNotIn('EXPOSED', out + err)
         self.assertEqual(2, self.restarts())
         self.assertIn('systemctl restart devstack@n-cpu.service', self.calls())
         self.assertCleanedUp()
 
-    def test_guest_is_booted_in_a_group_allowing_only_tcp_22_from_the_cidr(self):
-        status, out, err = self.exercise('filtered', OSSN0022_CIDR='203.0.113.0/24')
+    def test_guest_is_booted_in_a_group_allowing_only_tcp_22_from_cidr(self):
+        status, out, err = self.exercise('filtered',
+                                         OSSN0022_CIDR='203.0.113.0/24')
         self.assertEqual(0, status, out + err)
         calls = self.calls()
-        self.assertIn('nova secgroup-add-rule ossn-0022-test tcp 22 22 203.0.113.0/24', calls)
-        self.assertIn('nova boot --flavor m1.tiny --image 7e2d9a10-3b4c-4d5e-8f60-718293a4b5c6 '
+        self.assertIn('nova secgroup-add-rule ossn-0022-test '
+                      'tcp 22 22 203.0.113.0/24', calls)
+        self.assertIn('nova boot --flavor m1.tiny '
+                      '--image 7e2d9a10-3b4c-4d5e-8f60-718293a4b5c6 '
                       '--security-groups ossn-0022-test ossn-0022-test', calls)
-        self.assertEqual(1, len([c for c in calls if c.startswith('nova secgroup-add-rule')]))
+        self.assertEqual(1, len([c for c in calls
+                                 if c.startswith('nova secgroup-add-rule')]))
 
     def test_exposed_host_fails_naming_the_guest_and_both_paths(self):
         status, out, err = self.exercise('exposed')
         self.assertEqual(1, status, out + err)
-        self.assertIn('EXPOSED: guest ossn-0022-test (%s) (fixed IP 192.0.2.10) after %s'
+        self.assertIn('EXPOSED: guest ossn-0022-test (%s) '
+                      '(fixed IP 192.0.2.10) after %s'
                       % (GUEST_ID, STOPPED_PATH), err)
-        self.assertIn('EXPOSED: guest ossn-0022-test (%s) (fixed IP 192.0.2.10) after %s'
+        self.assertIn('EXPOSED: guest ossn-0022-test (%s) '
+                      '(fixed IP 192.0.2.10) after %s'
                       % (GUEST_ID, PAUSED_PATH), err)
         self.assertIn('no jump from nova-compute-local -d 192.0.2.10/32', err)
-        self.assertIn('FAILED: OSSN-0022: guest ossn-0022-test (%s) was left open' % GUEST_ID, err)
+        self.assertIn('FAILED: OSSN-0022: guest ossn-0022-test (%s) '
+                      'was left open' % GUEST_ID, err)
         self.assertNotIn('SUCCESS', out)
 
     def test_exposed_host_still_cleans_up(self):
@@ -101,7 +112,8 @@ class ExerciseTest(testtools.TestCase):
     def test_unpause_exposure_alone_fails_the_exercise(self):
         status, out, err = self.exercise('exposed-unpause')
         self.assertEqual(1, status, out + err)
-        self.assertIn('FILTERED: guest ossn-0022-test (%s) after %s' % (GUEST_ID, STOPPED_PATH), out)
+        self.assertIn('FILTERED: guest ossn-0022-test (%s) after %s'
+                      % (GUEST_ID, STOPPED_PATH), out)
         self.assertIn('after %s' % PAUSED_PATH, err)
         self.assertNotIn('after %s' % STOPPED_PATH, err)
         self.assertCleanedUp()
@@ -109,15 +121,18 @@ class ExerciseTest(testtools.TestCase):
     def test_api_refusing_stopped_soft_reboot_is_skipped_not_failed(self):
         status, out, err = self.exercise('reboot-409')
         self.assertEqual(0, status, out + err)
-        self.assertIn('SKIPPED: the API refuses a soft reboot of a stopped guest', out)
+        self.assertIn('SKIPPED: the API refuses a soft reboot '
+                      'of a stopped guest', out)
         self.assertIn('nova start %s' % GUEST_ID, self.calls())
-        self.assertIn('FILTERED: guest ossn-0022-test (%s) after %s' % (GUEST_ID, PAUSED_PATH), out)
+        self.assertIn('FILTERED: guest ossn-0022-test (%s) after %s'
+                      % (GUEST_ID, PAUSED_PATH), out)
         self.assertCleanedUp()
 
     def test_screen_devstack_restarts_the_n_cpu_window(self):
         status, out, err = self.exercise('filtered', init='screen')
         self.assertEqual(0, status, out + err)
-        self.assertIn('Restarting nova-compute: window n-cpu of screen session stack', out)
+        self.assertIn('Restarting nova-compute: '
+                      'window n-cpu of screen session stack', out)
         calls = self.calls()
         self.assertIn("screen -S stack -p n-cpu -X stuff $'\\003'", calls)
         self.assertIn("screen -S stack -p n-cpu -X stuff $'\\E[A\\r'", calls)
@@ -133,13 +148,16 @@ class ExerciseTest(testtools.TestCase):
     def test_restart_command_setting_overrides_detection(self):
         marker = os.path.join(self.state, 'custom-restart')
         status, out, err = self.exercise(
-            'filtered', OSSN0022_RESTART_CMD='echo x >>%s; rm -f %s/filtered' % (marker, self.state))
+            'filtered',
+            OSSN0022_RESTART_CMD='echo x >>%s; rm -f %s/filtered' % (
+                marker, self.state))
         self.assertEqual(0, status, out + err)
         with open(marker) as f:
             self.assertEqual(2, len(f.read().splitlines()))
-        self.assertNotIn('systemctl restart devstack@n-cpu.service', self.calls())
+        self.assertNotIn('systemctl restart devstack@n-cpu.service',
+                         self.calls())
 
-    def test_host_without_known_restart_method_fails_with_reason_and_cleans_up(self):
+    def test_no_known_restart_method_fails_with_reason_and_cleans_up(self):
         status, out, err = self.exercise('filtered', init='none')
         self.assertEqual(2, status, out + err)
         self.assertIn('cannot restart nova-compute', err)
@@ -149,21 +167,25 @@ class ExerciseTest(testtools.TestCase):
     def test_guest_that_goes_to_error_is_cleaned_up(self):
         status, out, err = self.exercise('boot-error')
         self.assertEqual(2, status, out + err)
-        self.assertIn('guest ossn-0022-test (%s) went to ERROR' % GUEST_ID, err)
+        self.assertIn('guest ossn-0022-test (%s) went to ERROR' % GUEST_ID,
+                      err)
         self.assertCleanedUp()
 
     def test_guest_unfiltered_before_any_restart_is_a_setup_error(self):
         # A host that is not filtering at all (e.g. the wrong host) is not
         # evidence about OSSN-0022: report it as unable to run, not exposed.
-        status, out, err = self.exercise('filtered', OSSN0022_CIDR='203.0.113.0/24',
+        status, out, err = self.exercise('filtered',
+                                         OSSN0022_CIDR='203.0.113.0/24',
                                          OSSN0022_PORT='2222')
         self.assertEqual(2, status, out + err)
         self.assertIn('is not filtered even before any restart', err)
-        self.assertIn('has no rule accepting tcp/2222 from 203.0.113.0/24', err)
+        self.assertIn('has no rule accepting tcp/2222 from 203.0.113.0/24',
+                      err)
         self.assertCleanedUp()
 
     def test_missing_credentials_fail_before_anything_is_created(self):
         status, out, err = self.exercise('filtered', OS_AUTH_URL='')
         self.assertEqual(2, status, out + err)
         self.assertIn('no cloud credentials', err)
-        self.assertEqual([], [c for c in self.calls() if c.startswith('nova ')])
+        self.assertEqual([], [c for c in self.calls()
+                              if c.startswith('nova ')])

@@ -1,4 +1,4 @@
-"""devstack/extras.d/70-nova-sgfix.sh, driven as Havana and Grizzly DevStack do.
+"""devstack/extras.d/70-nova-sgfix.sh, driven as Havana/Grizzly DevStack do.
 
 Both source every readable ``extras.d/*.sh`` with the phase arguments; the
 tests copy the dispatcher into a DevStack tree of their own and do the same.
@@ -31,7 +31,8 @@ class ExtrasDTest(harness.DevStackTestCase):
         lines = ['TOP_DIR=%s' % harness.quote(self.top_dir)]
         for args in hooks:
             lines.append('for i in "$TOP_DIR"/extras.d/*.sh; do')
-            lines.append('    if [[ -r $i ]]; then source "$i" %s; fi' % ' '.join(args))
+            lines.append('    if [[ -r $i ]]; then source "$i" %s; fi'
+                         % ' '.join(args))
             lines.append('done')
         return self.bash(lines, env)
 
@@ -47,10 +48,12 @@ class ExtrasDTest(harness.DevStackTestCase):
         conf = harness.load_nova_conf(self.nova_conf)
         self.assertEqual(harness.SGFIX_DRIVER, conf.compute_driver)
         self.assertIs(True, conf.sgfix.enabled)
-        self.assertEqual(['setup_develop %s' % self.checkout], self.devstack_calls())
+        self.assertEqual(['setup_develop %s' % self.checkout],
+                         self.devstack_calls())
 
     def test_havana_control_run_switches_the_fix_off(self):
-        status, out, err = self.run_hooks(HAVANA_STACK, self.env(NOVA_SGFIX_ENABLED='False'))
+        status, out, err = self.run_hooks(
+            HAVANA_STACK, self.env(NOVA_SGFIX_ENABLED='False'))
         self.assertEqual(0, status, out + err)
         conf = harness.load_nova_conf(self.nova_conf)
         self.assertEqual(harness.SGFIX_DRIVER, conf.compute_driver)
@@ -59,26 +62,34 @@ class ExtrasDTest(harness.DevStackTestCase):
     def test_havana_neutron_deployment_is_left_alone(self):
         self.write_nova_conf(firewall=harness.NOOP_FIREWALL)
         before = self.read_nova_conf_text()
-        status, out, err = self.run_hooks(HAVANA_STACK, self.env(services=harness.NEUTRON_SERVICES))
+        status, out, err = self.run_hooks(
+            HAVANA_STACK, self.env(services=harness.NEUTRON_SERVICES))
         self.assertEqual(0, status, out + err)
         self.assertDriverUntouched(before, out)
 
     def test_havana_non_libvirt_virt_driver_is_left_alone(self):
         self.write_nova_conf(driver='xenapi.XenAPIDriver')
         before = self.read_nova_conf_text()
-        status, out, err = self.run_hooks(HAVANA_STACK, self.env(virt_driver='xenserver'))
+        status, out, err = self.run_hooks(
+            HAVANA_STACK, self.env(virt_driver='xenserver'))
         self.assertEqual(0, status, out + err)
         self.assertDriverUntouched(before, out)
 
     def test_havana_unstack_restores_the_stock_libvirt_driver(self):
-        status, out, err = self.run_hooks(HAVANA_STACK + HAVANA_UNSTACK, self.env())
+        status, out, err = self.run_hooks(HAVANA_STACK + HAVANA_UNSTACK,
+                                          self.env())
         self.assertEqual(0, status, out + err)
-        self.assertEqual(harness.STOCK_DRIVER, harness.load_nova_conf(self.nova_conf).compute_driver)
+        self.assertEqual(
+            harness.STOCK_DRIVER,
+            harness.load_nova_conf(self.nova_conf).compute_driver)
 
     def test_havana_clean_restores_the_stock_libvirt_driver(self):
-        status, out, err = self.run_hooks(HAVANA_STACK + HAVANA_CLEAN, self.env())
+        status, out, err = self.run_hooks(HAVANA_STACK + HAVANA_CLEAN,
+                                          self.env())
         self.assertEqual(0, status, out + err)
-        self.assertEqual(harness.STOCK_DRIVER, harness.load_nova_conf(self.nova_conf).compute_driver)
+        self.assertEqual(
+            harness.STOCK_DRIVER,
+            harness.load_nova_conf(self.nova_conf).compute_driver)
 
     def test_havana_stack_without_checkout_stops_with_its_reason(self):
         os.unlink(self.checkout)
@@ -90,7 +101,8 @@ class ExtrasDTest(harness.DevStackTestCase):
 
     def test_havana_unstack_without_checkout_says_so_and_succeeds(self):
         os.unlink(self.checkout)
-        status, out, err = self.run_hooks(HAVANA_UNSTACK + HAVANA_CLEAN, self.env())
+        status, out, err = self.run_hooks(HAVANA_UNSTACK + HAVANA_CLEAN,
+                                          self.env())
         self.assertEqual(0, status, out + err)
         self.assertIn('nothing to do', out)
 
@@ -104,25 +116,32 @@ class ExtrasDTest(harness.DevStackTestCase):
         self.assertEqual('setup_develop %s' % self.checkout, calls[0])
         self.assertEqual('screen -S stack -p n-cpu -X kill', calls[1])
         self.assertTrue(calls[2].startswith('screen_it n-cpu '), calls)
-        self.assertIn('/usr/local/bin/nova-compute --config-file %s' % self.nova_conf, calls[2])
+        self.assertIn('/usr/local/bin/nova-compute --config-file %s'
+                      % self.nova_conf, calls[2])
         self.assertEqual(3, len(calls), calls)
 
-    def test_grizzly_neutron_deployment_is_left_alone_and_n_cpu_kept_running(self):
+    def test_grizzly_neutron_deployment_left_alone_n_cpu_kept_running(self):
         self.write_nova_conf(firewall=harness.NOOP_FIREWALL)
         before = self.read_nova_conf_text()
         status, out, err = self.run_hooks(GRIZZLY_STACK, self.grizzly_env(
             ENABLED_SERVICES=harness.NEUTRON_SERVICES))
         self.assertEqual(0, status, out + err)
         self.assertDriverUntouched(before, out)
-        self.assertEqual(['setup_develop %s' % self.checkout], self.devstack_calls())
+        self.assertEqual(['setup_develop %s' % self.checkout],
+                         self.devstack_calls())
 
     def test_grizzly_without_screen_asks_for_a_manual_restart(self):
-        status, out, err = self.run_hooks(GRIZZLY_STACK, self.grizzly_env(USE_SCREEN='False'))
+        status, out, err = self.run_hooks(
+            GRIZZLY_STACK, self.grizzly_env(USE_SCREEN='False'))
         self.assertEqual(0, status, out + err)
         self.assertIn('restart nova-compute yourself', out)
-        self.assertEqual(['setup_develop %s' % self.checkout], self.devstack_calls())
+        self.assertEqual(['setup_develop %s' % self.checkout],
+                         self.devstack_calls())
 
     def test_grizzly_unstack_restores_the_stock_libvirt_driver(self):
-        status, out, err = self.run_hooks(GRIZZLY_STACK + GRIZZLY_UNSTACK, self.grizzly_env())
+        status, out, err = self.run_hooks(GRIZZLY_STACK + GRIZZLY_UNSTACK,
+                                          self.grizzly_env())
         self.assertEqual(0, status, out + err)
-        self.assertEqual(harness.STOCK_DRIVER, harness.load_nova_conf(self.nova_conf).compute_driver)
+        self.assertEqual(
+            harness.STOCK_DRIVER,
+            harness.load_nova_conf(self.nova_conf).compute_driver)

@@ -4,7 +4,8 @@ from __future__ import absolute_import
 
 from tests.unit.devstack import harness
 
-STACK_PHASES = ('pre-install', 'install', 'post-config', 'extra', 'test-config')
+STACK_PHASES = ('pre-install', 'install', 'post-config', 'extra',
+                'test-config')
 
 
 class PluginTest(harness.DevStackTestCase):
@@ -13,13 +14,14 @@ class PluginTest(harness.DevStackTestCase):
         """Source settings, then plugin.sh once per (mode, phase), in order."""
         lines = ['source %s' % harness.quote(harness.SETTINGS)]
         for mode, phase in phases:
-            lines.append('source %s %s %s' % (harness.quote(harness.PLUGIN_SH), mode, phase))
+            lines.append('source %s %s %s'
+                         % (harness.quote(harness.PLUGIN_SH), mode, phase))
         return self.bash(lines, env, strict=strict)
 
     def stack(self, env):
         return self.run_plugin([('stack', p) for p in STACK_PHASES], env)
 
-    def test_stack_points_nova_compute_at_sgfix_driver_on_libvirt_nova_network(self):
+    def test_stack_points_nova_compute_at_sgfix_on_libvirt_nova_network(self):
         status, out, err = self.stack(self.env())
         self.assertEqual(0, status, out + err)
         conf = harness.load_nova_conf(self.nova_conf)
@@ -30,13 +32,16 @@ class PluginTest(harness.DevStackTestCase):
     def test_install_develops_the_checkout_from_dest(self):
         status, out, err = self.stack(self.env())
         self.assertEqual(0, status, out + err)
-        self.assertEqual(['setup_develop %s' % self.checkout], self.devstack_calls())
+        self.assertEqual(['setup_develop %s' % self.checkout],
+                         self.devstack_calls())
 
     def test_install_uses_nova_sgfix_dir_when_set(self):
-        status, out, err = self.run_plugin([('stack', 'install')],
-                                           self.env(NOVA_SGFIX_DIR=harness.REPO_ROOT))
+        status, out, err = self.run_plugin(
+            [('stack', 'install')],
+            self.env(NOVA_SGFIX_DIR=harness.REPO_ROOT))
         self.assertEqual(0, status, out + err)
-        self.assertEqual(['setup_develop %s' % harness.REPO_ROOT], self.devstack_calls())
+        self.assertEqual(['setup_develop %s' % harness.REPO_ROOT],
+                         self.devstack_calls())
 
     def test_control_run_installs_the_driver_with_the_fix_switched_off(self):
         status, out, err = self.stack(self.env(NOVA_SGFIX_ENABLED='False'))
@@ -46,24 +51,28 @@ class PluginTest(harness.DevStackTestCase):
         self.assertIs(False, conf.sgfix.enabled)
 
     def test_post_config_twice_leaves_one_setting_of_each(self):
-        status, out, err = self.run_plugin([('stack', 'post-config'), ('stack', 'post-config')],
-                                           self.env())
+        status, out, err = self.run_plugin(
+            [('stack', 'post-config'), ('stack', 'post-config')],
+            self.env())
         self.assertEqual(0, status, out + err)
         sections = harness.conf_sections(self.nova_conf)
-        self.assertEqual([harness.SGFIX_DRIVER], sections['DEFAULT']['compute_driver'])
+        self.assertEqual([harness.SGFIX_DRIVER],
+                         sections['DEFAULT']['compute_driver'])
         self.assertEqual(['True'], sections['sgfix']['enabled'])
 
     def test_neutron_deployment_is_left_alone(self):
         self.write_nova_conf(firewall=harness.NOOP_FIREWALL)
         before = self.read_nova_conf_text()
-        status, out, err = self.stack(self.env(services=harness.NEUTRON_SERVICES))
+        status, out, err = self.stack(
+            self.env(services=harness.NEUTRON_SERVICES))
         self.assertEqual(0, status, out + err)
         self.assertDriverUntouched(before, out)
         self.assertIn('neutron', out)
 
     def test_neutron_with_n_net_still_enabled_is_left_alone(self):
         before = self.read_nova_conf_text()
-        status, out, err = self.stack(self.env(services=harness.NOVA_NETWORK_SERVICES + ',q-agt'))
+        status, out, err = self.stack(
+            self.env(services=harness.NOVA_NETWORK_SERVICES + ',q-agt'))
         self.assertEqual(0, status, out + err)
         self.assertDriverUntouched(before, out)
         self.assertIn('neutron', out)
@@ -78,7 +87,8 @@ class PluginTest(harness.DevStackTestCase):
 
     def test_cloud_without_nova_network_is_left_alone(self):
         before = self.read_nova_conf_text()
-        status, out, err = self.stack(self.env(services='key,n-api,n-cpu,n-cond,n-sch'))
+        status, out, err = self.stack(
+            self.env(services='key,n-api,n-cpu,n-cond,n-sch'))
         self.assertEqual(0, status, out + err)
         self.assertDriverUntouched(before, out)
         self.assertIn('n-net', out)
@@ -93,7 +103,8 @@ class PluginTest(harness.DevStackTestCase):
 
     def test_phases_without_work_leave_nova_conf_untouched(self):
         before = self.read_nova_conf_text()
-        phases = [('stack', 'pre-install'), ('stack', 'extra'), ('stack', 'test-config'),
+        phases = [('stack', 'pre-install'), ('stack', 'extra'),
+                  ('stack', 'test-config'),
                   ('override_defaults', ''), ('source', '')]
         status, out, err = self.run_plugin(phases, self.env())
         self.assertEqual(0, status, out + err)
@@ -102,7 +113,8 @@ class PluginTest(harness.DevStackTestCase):
 
     def test_unstack_restores_the_stock_libvirt_driver(self):
         status, out, err = self.run_plugin(
-            [('stack', 'install'), ('stack', 'post-config'), ('unstack', '')], self.env())
+            [('stack', 'install'), ('stack', 'post-config'), ('unstack', '')],
+            self.env())
         self.assertEqual(0, status, out + err)
         conf = harness.load_nova_conf(self.nova_conf)
         self.assertEqual(harness.STOCK_DRIVER, conf.compute_driver)
@@ -116,16 +128,19 @@ class PluginTest(harness.DevStackTestCase):
 
     def test_unstack_then_clean_restore_once_and_stay_restored(self):
         status, out, err = self.run_plugin(
-            [('stack', 'post-config'), ('unstack', ''), ('clean', '')], self.env())
+            [('stack', 'post-config'), ('unstack', ''), ('clean', '')],
+            self.env())
         self.assertEqual(0, status, out + err)
         sections = harness.conf_sections(self.nova_conf)
-        self.assertEqual([harness.STOCK_DRIVER], sections['DEFAULT']['compute_driver'])
+        self.assertEqual([harness.STOCK_DRIVER],
+                         sections['DEFAULT']['compute_driver'])
         self.assertEqual(1, out.count('restored to'))
 
     def test_unstack_leaves_a_driver_it_did_not_set(self):
         self.write_nova_conf(driver='acme.virt.libvirt.AcmeDriver')
         before = self.read_nova_conf_text()
-        status, out, err = self.run_plugin([('unstack', ''), ('clean', '')], self.env())
+        status, out, err = self.run_plugin([('unstack', ''), ('clean', '')],
+                                           self.env())
         self.assertEqual(0, status, out + err)
         self.assertEqual(before, self.read_nova_conf_text())
 
@@ -139,14 +154,17 @@ class PluginTest(harness.DevStackTestCase):
         before = self.read_nova_conf_text()
         status, out, err = self.stack(self.env(NOVA_SGFIX_ENABLED='maybe'))
         self.assertNotEqual(0, status)
-        self.assertIn("NOVA_SGFIX_ENABLED must be True or False, not 'maybe'", err)
+        self.assertIn("NOVA_SGFIX_ENABLED must be True or False, not 'maybe'",
+                      err)
         self.assertEqual(before, self.read_nova_conf_text())
 
     def test_install_without_checkout_stops_stack_with_its_reason(self):
         status, out, err = self.run_plugin(
-            [('stack', 'install')], self.env(NOVA_SGFIX_DIR=self.tmp + '/missing'))
+            [('stack', 'install')],
+            self.env(NOVA_SGFIX_DIR=self.tmp + '/missing'))
         self.assertNotEqual(0, status)
-        self.assertIn('no checkout at NOVA_SGFIX_DIR=%s/missing' % self.tmp, err)
+        self.assertIn('no checkout at NOVA_SGFIX_DIR=%s/missing' % self.tmp,
+                      err)
 
     def test_settings_keep_values_from_local_conf(self):
         lines = ['source %s' % harness.quote(harness.SETTINGS),
@@ -155,20 +173,23 @@ class PluginTest(harness.DevStackTestCase):
         self.assertEqual(0, status, out + err)
         self.assertIn('dir=%s enabled=True' % self.checkout, out)
         status, out, err = self.bash(
-            lines, self.env(NOVA_SGFIX_DIR='/srv/sgfix', NOVA_SGFIX_ENABLED='False'))
+            lines,
+            self.env(NOVA_SGFIX_DIR='/srv/sgfix', NOVA_SGFIX_ENABLED='False'))
         self.assertEqual(0, status, out + err)
         self.assertIn('dir=/srv/sgfix enabled=False', out)
 
-    def test_sourcing_the_plugin_keeps_devstack_shell_running_and_options_unchanged(self):
+    def test_sourcing_plugin_keeps_shell_running_and_options_unchanged(self):
         lines = ['source %s' % harness.quote(harness.SETTINGS),
                  'before=$-',
-                 'source %s stack post-config' % harness.quote(harness.PLUGIN_SH),
+                 'source %s stack post-config'
+                 % harness.quote(harness.PLUGIN_SH),
                  'source %s unstack' % harness.quote(harness.PLUGIN_SH),
                  'echo "options before=$before after=$-"']
-        status, out, err = self.bash(lines, self.env(services=harness.NEUTRON_SERVICES),
-                                     strict=False)
+        status, out, err = self.bash(
+            lines, self.env(services=harness.NEUTRON_SERVICES), strict=False)
         self.assertEqual(0, status, out + err)
-        line = [l for l in out.splitlines() if l.startswith('options before=')]
+        line = [text for text in out.splitlines()
+                if text.startswith('options before=')]
         self.assertEqual(1, len(line), out)
         before, after = line[0][len('options before='):].split(' after=')
         self.assertEqual(before, after)

@@ -1,4 +1,4 @@
-"""Every shell script of the DevStack plugin, and of its tests, is shellcheck clean."""
+"""Each shell script of the DevStack plugin and its tests passes shellcheck."""
 
 from __future__ import absolute_import
 
@@ -39,16 +39,19 @@ class ShellcheckTest(testtools.TestCase):
         super(ShellcheckTest, self).setUp()
         self.shellcheck = _shellcheck()
         if self.shellcheck is None:
-            self.skipTest('shellcheck is not installed (Debian/Ubuntu: apt-get install shellcheck)')
+            self.skipTest('shellcheck is not installed '
+                          '(Debian/Ubuntu: apt-get install shellcheck)')
 
     def test_every_devstack_script_is_listed(self):
         found = set()
         for top in ('devstack', 'tests/unit/devstack'):
-            for dirpath, _dirs, files in os.walk(os.path.join(harness.REPO_ROOT, top)):
+            top_path = os.path.join(harness.REPO_ROOT, top)
+            for dirpath, _dirs, files in os.walk(top_path):
                 for name in files:
                     if name.endswith(('.py', '.pyc', '.rst')):
                         continue
-                    found.add(os.path.relpath(os.path.join(dirpath, name), harness.REPO_ROOT))
+                    found.add(os.path.relpath(os.path.join(dirpath, name),
+                                              harness.REPO_ROOT))
         self.assertEqual(set(SCRIPTS), found)
 
     def test_scripts_are_shellcheck_clean(self):
@@ -56,6 +59,7 @@ class ShellcheckTest(testtools.TestCase):
         # the repository root.
         proc = subprocess.Popen([self.shellcheck, '-x'] + list(SCRIPTS),
                                 cwd=harness.REPO_ROOT, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, universal_newlines=True)
+                                stderr=subprocess.STDOUT,
+                                universal_newlines=True)
         out, _ = proc.communicate()
         self.assertEqual(0, proc.returncode, out)
