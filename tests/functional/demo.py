@@ -11,7 +11,8 @@ the evidence as JSON. Exit status 1 if a nova-sgfix cell shows any exposure
 The formatting below works on the JSON records alone.
 """
 
-from __future__ import absolute_import, print_function
+from __future__ import absolute_import
+from __future__ import print_function
 
 import argparse
 import json
@@ -45,7 +46,8 @@ def evidence_text(record):
         return 'not probed'
     labels = [label for label in PROBE_ORDER if label in found]
     labels += sorted(set(found) - set(labels))
-    return '  '.join('%s %s' % (label, found[label]) for label in labels)
+    return ' '.join(('%s %s' % (label, found[label])).ljust(len(label) + 8)
+                    for label in labels).rstrip()
 
 
 def cell_notes(record):
@@ -202,8 +204,8 @@ def progress(number, total, name, column_title, text, seconds):
 def run(path_keys, with_watches):
     """Run the chosen cells, then the watches; report progress as we go."""
     from tests.functional import matrix
-    jobs = [('cell', path, column.key) for path in path_keys
-            for column in matrix.COLUMNS]
+    jobs = [('cell', path.key, column.key) for path in matrix.PATHS
+            if path.key in path_keys for column in matrix.COLUMNS]
     if with_watches:
         jobs += [('watch', watch.key, None) for watch in matrix.WATCHES]
     records, watches = [], []

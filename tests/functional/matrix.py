@@ -89,8 +89,9 @@ def unrescue_after_rescue(host, guest, checkpoint):
     """
     host.stop(guest)
     host.restart_compute()
-    with sgfix_disabled(host):
-        host.rescue(guest)
+    host.conf.config(enabled=False, group='sgfix')  # checked on each call
+    host.rescue(guest)
+    host.conf.config(enabled=host.sgfix_enabled, group='sgfix')
     checkpoint()
     host.unrescue(guest)
 
@@ -115,16 +116,6 @@ PATHS = [
     Path('hard-reboot', 'hard reboot (reference)',
          hard_reboot_of_stopped_guest),
 ]
-
-
-@contextlib.contextmanager
-def sgfix_disabled(host):
-    """Stock behaviour for the duration: the guards check this per call."""
-    host.conf.config(enabled=False, group='sgfix')
-    try:
-        yield
-    finally:
-        host.conf.config(enabled=host.sgfix_enabled, group='sgfix')
 
 
 def find(items, key):
@@ -199,7 +190,6 @@ def run_cell(path_key, column_key, timeout=PROBE_TIMEOUT):
               'chain_before': None, 'chain_after': None, 'power_state': None,
               'reachability': {}, 'exposed': [], 'blocked': [],
               'soft_reboot_waits': 0, 'sgfix_log': [], 'error': None}
-    start = time.time()
     try:
         with sgfix_messages() as messages, compute_host(column.key) as (
                 topo, host, guest):
@@ -220,17 +210,18 @@ def run_cell(path_key, column_key, timeout=PROBE_TIMEOUT):
     record['blocked'] = [label for label, want in EXPECTED.items()
                          if want == 'OPEN' and reach.get(label) == 'CLOSED']
     record['verdict'] = verdict(record)
-    record['seconds'] = round(time.time() - start, 2)
     return record
 
 
 # --- no blink: a probe loop to a blocked port while an operation runs ---
 
 def fresh_domain_id(host, guest):
-    """Outside the watch: nova's fake libvirt numbers a domain only when it
-    is defined, so a second soft reboot would see no new ID, wait, and fall
-    back to a hard reboot, whose unfilter/refilter happens while a real
-    guest is down but the test listener is not."""
+    """Give the subject's domain a new ID, outside the watch.
+
+    nova's fake libvirt numbers a domain only when it is defined: a second
+    soft reboot would wait, then fall back to a hard reboot, which unfilters
+    and refilters while a real guest is down (the test listener is not).
+    """
     host.hard_reboot(guest)
 
 
