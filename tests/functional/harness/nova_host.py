@@ -209,6 +209,18 @@ class NovaComputeHost(fixtures.Fixture):
             wait_soft_reboot_seconds=self.wait_soft_reboot_seconds,
             group='libvirt')
         self.useFixture(fakelibvirt.FakeLibvirtFixture())
+        # Real libvirt gives a domain a new ID every time it starts (and -1
+        # while it is down); nova's fake keeps the first one, which would
+        # make Havana's and later soft reboots of a restarted guest wait.
+        real_create = fakelibvirt.Domain.createWithFlags
+
+        def create_with_new_id(domain, flags):
+            domain._id = domain._connection._id_counter
+            return real_create(domain, flags)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.tests.unit.virt.libvirt.fakelibvirt.Domain.createWithFlags',
+            create_with_new_id))
         self.hypervisor = fakelibvirt.Connection('qemu:///system')
         self.useFixture(fixtures.MonkeyPatch(
             'nova.tests.unit.virt.libvirt.fakelibvirt.openAuth',
