@@ -175,7 +175,36 @@ def mark_tables_dirty(iptables):
             table.dirty = True
 
 
+def _unwrapped(function):
+    """The function under decorators that hide its parameters.
+
+    Grizzly's ``attach_interface`` is wrapped by ``exception.wrap_exception``,
+    whose wrapper takes ``(self, context, *args, **kw)``; on Python 2
+    ``functools.wraps`` sets no ``__wrapped__``, so the original is found as
+    the same-named function in the wrapper's closure.
+    """
+    function = getattr(function, '__func__', function)
+    for _depth in range(10):
+        inner = getattr(function, '__wrapped__', None)
+        if inner is None:
+            candidates = []
+            for cell in getattr(function, '__closure__', None) or ():
+                try:
+                    value = cell.cell_contents
+                except ValueError:  # empty cell
+                    continue
+                if (inspect.isfunction(value) and
+                        value.__name__ == function.__name__):
+                    candidates.append(value)
+            inner = candidates[0] if len(candidates) == 1 else None
+        if inner is None:
+            break
+        function = inner
+    return function
+
+
 def _parameter_names(function):
+    function = _unwrapped(function)
     if hasattr(inspect, 'getfullargspec'):
         return inspect.getfullargspec(function).args
     return inspect.getargspec(function).args

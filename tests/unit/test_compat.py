@@ -2,6 +2,8 @@
 
 from __future__ import absolute_import
 
+import functools
+
 import testtools
 
 from nova_sgfix import compat
@@ -26,6 +28,24 @@ class AttachInterfaceArgsTest(testtools.TestCase):
             havana, ('inst', 'meta', 'v'), {}))
         self.assertEqual(('inst', ['v']), compat.attach_interface_args(
             train, ('ctx', 'inst'), {'image_meta': 'meta', 'vif': 'v'}))
+
+
+    def test_grizzly_signature_under_wrap_exception_is_found(self):
+        # Grizzly decorates attach_interface with exception.wrap_exception,
+        # whose wrapper takes (self, context, *args, **kw).
+        def wrap_exception(function):
+            @functools.wraps(function)
+            def wrapped(self, context, *args, **kwargs):
+                return function(self, context, *args, **kwargs)
+            return wrapped
+
+        class GrizzlyDriver(object):
+            @wrap_exception
+            def attach_interface(self, instance, image_meta, network_info):
+                pass
+
+        self.assertEqual(('inst', ['a']), compat.attach_interface_args(
+            GrizzlyDriver.attach_interface, ('inst', 'meta', ['a']), {}))
 
 
 class MergeNetworkInfoTest(testtools.TestCase):

@@ -1,0 +1,326 @@
+"""A nova-network compute host built from a Grizzly or Havana tree.
+
+Real: the tree's libvirt driver (stock, or nova-sgfix's subclass of it), its
+libvirt ``IptablesFirewallDriver`` with nwfilters, its ``IptablesManager``
+writing the kernel tables of a test namespace. Stand-ins only at the edges
+the tree's own test_libvirt.py uses: the tree's fake libvirt for the
+hypervisor, the security-group rules nova reads from its database (through
+the VirtAPI calls ``instance_rules`` makes), the guest XML, disk images and
+the disk layout nova would build from images and flavors. Any other command
+nova tries to run on the host is refused.
+
+A restart builds a new IptablesManager and a new driver over the same
+hypervisor and initialises every instance as ``ComputeManager.init_host``
+and ``_init_instance`` do: ``plug_vifs`` for each, filters re-ensured only
+for running guests, then ``pre_start_hook``'s resource update.
+"""
+
+from __future__ import absolute_import
+
+import importlib
+import os
+import shutil
+import tempfile
+import uuid as uuid_module
+
+from tests.legacy import kernel
+from tests.legacy import trees
+
+NODENAME = 'compute1'
+FIREWALL = 'nova.virt.libvirt.firewall.IptablesFirewallDriver'
+ALLOWED_CIDR = '198.51.100.0/24'
+SG_RULE = '-s %s -p tcp -m tcp --dport 22 -j ACCEPT' % ALLOWED_CIDR
+
+DOMAIN_XML = """<domain type='kvm'>
+  <name>%(name)s</name>
+  <uuid>%(uuid)s</uuid>
+  <memory>131072</memory>
+  <vcpu>1</vcpu>
+  <os><type>hvm</type></os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='%(disk)s'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <interface type='bridge'>
+      <mac address='%(mac)s'/>
+      <source bridge='br100'/>
+      <filterref filter='nova-instance-%(name)s-%(macnc)s'>
+        <parameter name='IP' value='%(ip)s'/>
+        <parameter name='DHCPSERVER' value='%(gateway)s'/>
+      </filterref>
+    </interface>
+  </devices>
+</domain>
+"""
+
+_process = {}
+
+
+def bootstrap(tree):
+    """Import the tree the way nova-compute does and patch its edges once.
+
+    :returns: the tree's fake libvirt module.
+    """
+    if _process:
+        return _process['fakelibvirt']
+    # nova-compute monkey-patches first thing (Havana's nova.tests does it
+    # on import and insists on this variable).
+    os.environ['EVENTLET_NO_GREENDNS'] = 'yes'
+    import eventlet
+    eventlet.monkey_patch(os=False)
+    # Installs _() (Grizzly), monkey-patches again (Havana).
+    importlib.import_module('nova.tests')
+    from nova.network import linux_net
+    from nova import utils
+    from nova.virt.libvirt import blockinfo
+    from nova.virt.libvirt import driver as driver_module
+    from nova.virt.libvirt import firewall as libvirt_firewall
+
+    fakelibvirt = tree.load_fakelibvirt()
+    driver_module.libvirt = fakelibvirt
+    libvirt_firewall.libvirt = fakelibvirt
+    fakelibvirt.openAuth = lambda uri, auth, flags=0: _process[
+        'host'].hypervisor
+    linux_net.binary_name = kernel.BINARY
+
+    def refuse(*args, **kwargs):
+        raise AssertionError('nova tried to run %r on the host' % (args,))
+    utils.execute = refuse
+    # The disk layout would come from the flavor and image; the firewall
+    # never looks at it.
+    blockinfo.get_disk_info = lambda *args, **kwargs: {
+        'disk_bus': 'virtio', 'cdrom_bus': 'ide',
+        'mapping': {'root': {'bus': 'virtio', 'dev': 'vda', 'type': 'disk'},
+                    'disk': {'bus': 'virtio', 'dev': 'vda', 'type': 'disk'}}}
+    # Resource tracking reads nova's database: not what is under test.
+    driver_module.LibvirtDriver.get_available_resource = \
+        lambda self, nodename: {}
+    driver_module.greenthread = SleepRecorder(driver_module.greenthread)
+    _process['fakelibvirt'] = fakelibvirt
+    return fakelibvirt
+
+
+class SleepRecorder(object):
+    """The driver module's ``greenthread``, with ``sleep`` only recorded.
+
+    ``_soft_reboot`` waits ``libvirt_wait_soft_reboot_seconds`` one
+    ``greenthread.sleep(1)`` at a time; the harness counts them instead.
+    """
+
+    def __init__(self, greenthread):
+        self._greenthread = greenthread
+
+    def sleep(self, seconds=0):
+        _process['host'].soft_reboot_sleeps.append(seconds)
+        self._greenthread.sleep(0)
+
+    def __getattr__(self, name):
+        return getattr(self._greenthread, name)
+
+
+def stock_driver_class():
+    from nova.virt.libvirt import driver
+    return driver.LibvirtDriver
+
+
+def sgfix_driver_class():
+    from nova_sgfix.virt.libvirt import LibvirtDriver
+    return LibvirtDriver
+
+
+class Guest(object):
+
+    def __init__(self, number, instance, model_info, network_info, ip, mac):
+        self.id = number
+        self.instance = instance
+        self.model_info = model_info
+        self.network_info = network_info
+        self.ip = ip
+        self.mac = mac
+
+    def domain_xml(self, disk):
+        name = self.instance['name']
+        return DOMAIN_XML % {
+            'name': name, 'uuid': self.instance['uuid'], 'mac': self.mac,
+            'macnc': self.mac.replace(':', ''), 'ip': self.ip,
+            'gateway': trees.GATEWAY, 'disk': disk}
+
+
+def _security_group_api(rules_by_group):
+    from nova.virt import fake as fake_virt
+
+    class SecurityGroupVirtAPI(fake_virt.FakeVirtAPI):
+        """The database rows ``IptablesFirewallDriver.instance_rules`` reads.
+
+        One group per instance (id = instance id) with its rules.
+        """
+
+        def security_group_get_by_instance(self, context, instance):
+            return [{'id': instance['id'], 'name': 'ssh-%s' % instance['id']}]
+
+        def security_group_rule_get_by_security_group(self, context,
+                                                      security_group):
+            return rules_by_group.get(security_group['id'], [])
+
+        def provider_fw_rule_get_all(self, context):
+            return []
+
+        def instance_type_get(self, context, instance_type_id):
+            # attach_interface reads the flavor (vif quotas in Havana).
+            return {'id': 1, 'name': 'm1.tiny', 'flavorid': '1',
+                    'memory_mb': 128, 'vcpus': 1, 'root_gb': 1,
+                    'ephemeral_gb': 0, 'swap': 0, 'rxtx_factor': 1.0,
+                    'vcpu_weight': None, 'extra_specs': {}}
+
+    return SecurityGroupVirtAPI()
+
+
+class LegacyComputeHost(object):
+    """A compute host whose iptables live in ``namespace``."""
+
+    def __init__(self, tree, namespace, driver_class, wait_seconds,
+                 resync_on_start=True):
+        self.tree = tree
+        self.fakelibvirt = bootstrap(tree)
+        from nova import context as nova_context
+        from oslo.config import cfg
+        self.conf = cfg.CONF
+        self.context = nova_context.get_admin_context()
+        self.namespace = namespace
+        self.driver_class = driver_class
+        self.hypervisor = self.fakelibvirt.Connection('qemu:///system', False)
+        self.iptables = kernel.NamespaceIptables(namespace)
+        self.rules_by_group = {}
+        self.guests = []
+        self.soft_reboot_sleeps = []
+        self.driver = None
+        self._tmp = tempfile.mkdtemp(prefix='sgfix-legacy-')
+        _process['host'] = self
+        self._configure(wait_seconds, resync_on_start)
+        self.restart_compute()
+
+    def _configure(self, wait_seconds, resync_on_start):
+        # Registering nova-sgfix's options needs the driver module.
+        sgfix_driver_class()
+        overrides = [
+            ('firewall_driver', FIREWALL, None),
+            ('use_ipv6', False, None),
+            ('allow_same_net_traffic', True, None),
+            ('instances_path', os.path.join(self._tmp, 'instances'), None),
+            ('lock_path', os.path.join(self._tmp, 'locks'), None),
+            ('libvirt_wait_soft_reboot_seconds', wait_seconds, None),
+            ('enabled', True, 'sgfix'),
+            ('resync_on_start', resync_on_start, 'sgfix'),
+        ]
+        for name, value, group in overrides:
+            self.conf.set_override(name, value, group=group)
+        os.makedirs(os.path.join(self._tmp, 'instances'))
+        os.makedirs(os.path.join(self._tmp, 'locks'))
+
+    def close(self):
+        _process.pop('host', None)
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    # --- nova-compute process life ---------------------------------------
+
+    def start_compute(self):
+        """A fresh nova-compute: new tables in memory, new driver."""
+        from nova.network import linux_net
+        linux_net.iptables_manager = linux_net.IptablesManager(
+            execute=self.iptables)
+        driver = self.driver_class()(
+            _security_group_api(self.rules_by_group), False)
+        driver.to_xml = self._guest_xml
+        driver._create_image = lambda *args, **kwargs: None
+        driver.get_instance_disk_info = lambda *args, **kwargs: '[]'
+        driver._create_images_and_backing = lambda *args, **kwargs: None
+        driver._enable_hairpin = lambda *args, **kwargs: None
+        driver.init_host(host=NODENAME)
+        self.driver = driver
+        return driver
+
+    def restart_compute(self):
+        """Restart the way init_host and pre_start_hook do."""
+        from nova.compute import power_state
+        driver = self.start_compute()
+        for guest in self.guests:
+            driver.plug_vifs(guest.instance, guest.network_info)
+            if self.power_state(guest) == power_state.RUNNING:
+                driver.ensure_filtering_rules_for_instance(
+                    guest.instance, guest.network_info)
+        driver.get_available_resource(NODENAME)
+        return driver
+
+    # --- guests ------------------------------------------------------------
+
+    def _disk(self, instance):
+        from nova.virt.libvirt import utils as libvirt_utils
+        return os.path.join(libvirt_utils.get_instance_path(instance), 'disk')
+
+    def _guest_xml(self, *args, **kwargs):
+        instance = trees.instance_of(args, kwargs)
+        for guest in self.guests:
+            if guest.instance['uuid'] == instance['uuid']:
+                return guest.domain_xml(self._disk(instance))
+        raise AssertionError('no such guest: %s' % instance['uuid'])
+
+    def boot(self, rules=(('tcp', 22, 22, ALLOWED_CIDR),)):
+        """Boot a guest through nova's own filtered path."""
+        from nova.virt.libvirt import utils as libvirt_utils
+        number = len(self.guests) + 1
+        ip = '192.0.2.%d' % (9 + number)
+        mac = 'fa:16:3e:00:00:%02x' % number
+        uuid = str(uuid_module.uuid4())
+        model_info = trees.network_model_info(ip, mac,
+                                              str(uuid_module.uuid4()))
+        instance = self.tree.make_instance(self.context, number, uuid,
+                                           model_info)
+        guest = Guest(number, instance, model_info,
+                      self.tree.driver_network_info(model_info), ip, mac)
+        self.guests.append(guest)
+        self.rules_by_group[number] = [
+            {'protocol': proto, 'from_port': low, 'to_port': high,
+             'cidr': cidr, 'grantee_group': None}
+            for proto, low, high, cidr in rules]
+        os.makedirs(libvirt_utils.get_instance_path(instance))
+        self.tree.create_domain_and_network(
+            self.driver, self.context, guest.domain_xml(self._disk(instance)),
+            instance, guest.network_info)
+        return guest
+
+    def power_state(self, guest):
+        return self.driver.get_info(guest.instance)['state']
+
+    def stop(self, guest):
+        self.driver.power_off(guest.instance)
+
+    def pause(self, guest):
+        self.driver.pause(guest.instance)
+
+    def unpause(self, guest):
+        self.driver.unpause(guest.instance)
+
+    def rescue(self, guest):
+        self.driver.rescue(self.context,
+                           self.tree.rescue_instance(guest.instance),
+                           guest.network_info, {}, 'rescue-pass')
+
+    def attach_interface(self, guest, ip):
+        """Attach a second interface with address ``ip`` to the guest."""
+        mac = 'fa:16:3e:00:01:%02x' % guest.id
+        model_info = trees.network_model_info(ip, mac,
+                                              str(uuid_module.uuid4()))
+        self.tree.attach_interface(self.driver, guest.instance, model_info)
+
+    def soft_reboot(self, guest):
+        self.driver.reboot(self.context, guest.instance, guest.network_info,
+                           'SOFT')
+
+    # --- what the kernel holds -----------------------------------------
+
+    def missing_filter(self, guest, ip=None):
+        """None if the kernel filters the guest, else what is missing."""
+        return kernel.missing_filter(self.iptables.ruleset(), guest.id,
+                                     ip or guest.ip, SG_RULE)
