@@ -29,7 +29,6 @@ class AttachInterfaceArgsTest(testtools.TestCase):
         self.assertEqual(('inst', ['v']), compat.attach_interface_args(
             train, ('ctx', 'inst'), {'image_meta': 'meta', 'vif': 'v'}))
 
-
     def test_grizzly_signature_under_wrap_exception_is_found(self):
         # Grizzly decorates attach_interface with exception.wrap_exception,
         # whose wrapper takes (self, context, *args, **kw).
