@@ -15,7 +15,8 @@ Modes (each also takes --parent PID):
                                            then print a JSON summary
 """
 
-from __future__ import absolute_import, print_function
+from __future__ import absolute_import
+from __future__ import print_function
 
 import argparse
 import errno

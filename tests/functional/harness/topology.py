@@ -10,7 +10,8 @@ ever created in the root namespace: every veth is made inside ``host_ns``
 with its peer end placed straight into the other namespace.
 """
 
-from __future__ import absolute_import, print_function
+from __future__ import absolute_import
+from __future__ import print_function
 
 import binascii
 import itertools
