@@ -16,7 +16,7 @@ except ImportError:
 
 try:
     from nova import objects
-except ImportError:
+except ImportError:  # Grizzly: no nova.objects
     objects = None
-if objects is not None:
+if getattr(objects, 'register_all', None):  # Havana has no registry
     objects.register_all()

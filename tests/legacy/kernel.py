@@ -7,15 +7,12 @@ tree writes the namespace's kernel tables, never the host's.
 
 from __future__ import absolute_import
 
-import collections
-
-from tests.legacy import netns
+from tests.functional.harness import kernel_rules
+from tests.functional.harness import netns
 
 ALLOWED = ('iptables-save', 'iptables-restore', 'ip6tables-save',
            'ip6tables-restore')
 BINARY = 'nova-compute'
-
-Ruleset = collections.namedtuple('Ruleset', 'chains rules')
 
 
 class CommandFailed(Exception):
@@ -47,20 +44,7 @@ class NamespaceIptables(object):
     def ruleset(self):
         _rc, out, _err = netns.run(self.namespace,
                                    ['iptables-save', '-t', 'filter'])
-        return parse(out)
-
-
-def parse(saved):
-    """Chains and their rules from ``iptables-save -t filter`` output."""
-    chains = set()
-    rules = collections.defaultdict(list)
-    for line in saved.splitlines():
-        if line.startswith(':'):
-            chains.add(line[1:].split()[0])
-        elif line.startswith('-A '):
-            chain, _sep, rest = line[3:].partition(' ')
-            rules[chain].append(rest)
-    return Ruleset(chains, dict(rules))
+        return kernel_rules.parse(out)
 
 
 def instance_chain(instance_id):

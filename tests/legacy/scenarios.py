@@ -24,8 +24,8 @@ import logging
 import sys
 import traceback
 
+from tests.functional.harness import netns
 from tests.legacy import host as host_module
-from tests.legacy import netns
 from tests.legacy import trees
 
 Outcome = collections.namedtuple(
