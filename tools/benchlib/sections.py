@@ -1,0 +1,229 @@
+"""The four parts of the report: checks against the targets, and tables.
+
+A check compares medians (a ratio of medians).
+"""
+
+from __future__ import absolute_import
+from __future__ import division
+
+from benchlib import report
+from benchlib import scenarios
+
+SOFT_REBOOT = 'soft reboot, stopped across restart'
+RESTART_OP = 'nova-compute restart'
+AUDIT_OP = 'audit check'
+DRIVER_NAMES = {'stock': 'stock', 'sgfix': 'nova-sgfix',
+                'stock-defer': 'stock, defer_iptables_apply'}
+
+
+def _check(section, label, size, metric, measured, reference, ratio, target,
+           ok, note=''):
+    return {'section': section, 'label': label, 'size': size,
+            'metric': metric, 'measured': measured, 'reference': reference,
+            'ratio': ratio, 'target': target, 'verdict': report.verdict(ok),
+            'note': note}
+
+
+def _yes(value):
+    return 'yes' if value else 'NO'
+
+
+def _ms(seconds):
+    return '%.1f' % (seconds * 1000.0)
+
+
+def _restores(value):
+    return ('%d' % value) if value == int(value) else ('%.1f' % value)
+
+
+def _runs(count, written):
+    """Restore runs and the kilobytes they wrote, e.g. ``1 (129 KB)``."""
+    if not count:
+        return _restores(count)
+    return '%s (%.0f KB)' % (_restores(count), written / 1000.0)
+
+
+def stopped(results, wait, model):
+    """Part 1: the stopped guest's soft reboot, stock vs nova-sgfix."""
+    def med(driver, field):
+        return results.median(report.STOPPED, SOFT_REBOOT, 1, driver, field)
+
+    stock, fixed = med('stock', 'time_s'), med('sgfix', 'time_s')
+    waits = results.values(report.STOPPED, SOFT_REBOOT, 1, 'sgfix',
+                           'slept_s')
+    speedup = report.ratio(stock, fixed)
+    ok = speedup >= 50 and not any(waits)
+    check = _check(report.STOPPED, SOFT_REBOOT, 1, 'time_s', fixed, stock,
+                   speedup, 'stock/nova-sgfix >= 50 and nova-sgfix waits 0 s',
+                   ok)
+    rows = [
+        ['time, s', '%.3f (*)' % stock, '%.3f' % fixed,
+         '%.1fx faster' % speedup, '>= 50x, no wait', check['verdict']],
+        ['  of which waited, s', '%.1f' % med('stock', 'slept_s'),
+         '%.1f' % med('sgfix', 'slept_s'), '', '', ''],
+        ['  iptables-restore runs (KB)',
+         _runs(med('stock', 'restores'), med('stock', 'restore_bytes')),
+         _runs(med('sgfix', 'restores'), med('sgfix', 'restore_bytes')),
+         '', '', ''],
+        ['  guest running, filtered after',
+         '%s, %s' % (_yes(med('stock', 'running')),
+                     _yes(med('stock', 'filtered'))),
+         '%s, %s' % (_yes(med('sgfix', 'running')),
+                     _yes(med('sgfix', 'filtered'))), '', '', '']]
+    lines = ['1. Soft reboot of a guest stopped across a nova-compute restart '
+             '(1 other guest running), wait_soft_reboot_seconds = %d' % wait]
+    lines += report.table(['', 'stock', 'nova-sgfix', 'ratio', 'target',
+                           'verdict'], rows)
+    lines.append(
+        '(*) measured %.3f s with nova\'s sleep(1) calls recorded instead of '
+        'slept, plus the %.0f s they would have slept.'
+        % (med('stock', 'wall_s'), med('stock', 'slept_s')))
+    if model:
+        lines.append(
+            '    Model check, one stock run each with wait_soft_reboot_seconds'
+            ' = %d: recorded %.3f s + %d s slept = %.3f s modelled; slept '
+            'for real: %.3f s measured (%+.1f%%).'
+            % (model['wait'], model['recorded_wall_s'], model['wait'],
+               model['modelled_s'], model['real_s'], model['error_pct']))
+    return [check], lines
+
+
+def guarded(results, sizes):
+    """Part 2: guarded operations against the stock hard reboot."""
+    checks, rows = [], []
+    for operation, reference in scenarios.GUARDED:
+        for size in sizes:
+            def med(drv, field, op=operation):
+                return results.median(report.GUARDED, op, size, drv, field)
+
+            def ref(drv, field):
+                return results.median(report.GUARDED, reference, size, drv,
+                                      field)
+            filtered = '%s/%s' % (_yes(med('stock', 'filtered')),
+                                  _yes(med('sgfix', 'filtered')))
+            fixed_r, ref_r = med('sgfix', 'restores'), ref('stock',
+                                                           'restores')
+            check = _check(report.GUARDED, operation, size, 'restores',
+                           fixed_r, ref_r, report.ratio(fixed_r, ref_r),
+                           '<= hard reboot', fixed_r <= ref_r)
+            checks.append(check)
+            rows.append([operation, size, 'iptables-restore runs (KB)',
+                         _runs(med('stock', 'restores'),
+                               med('stock', 'restore_bytes')),
+                         _runs(fixed_r, med('sgfix', 'restore_bytes')),
+                         _runs(ref_r, ref('stock', 'restore_bytes')),
+                         _runs(ref('sgfix', 'restores'),
+                               ref('sgfix', 'restore_bytes')),
+                         '%.2f' % check['ratio'], '<= 1', check['verdict'],
+                         filtered])
+            fixed_t, ref_t = med('sgfix', 'filter_work_s'), ref(
+                'stock', 'filter_work_s')
+            check = _check(report.GUARDED, operation, size, 'filter_work_s',
+                           fixed_t, ref_t, report.ratio(fixed_t, ref_t),
+                           '<= 1.2 x hard reboot',
+                           report.ratio(fixed_t, ref_t) <= 1.2)
+            checks.append(check)
+            rows.append(['', '', 'filter work, ms',
+                         _ms(med('stock', 'filter_work_s')), _ms(fixed_t),
+                         _ms(ref_t), _ms(ref('sgfix', 'filter_work_s')),
+                         '%.2f' % check['ratio'], '<= 1.2', check['verdict'],
+                         ''])
+            rows.append(['', '', '(filter work CPU, ms)',
+                         _ms(med('stock', 'filter_cpu_s')),
+                         _ms(med('sgfix', 'filter_cpu_s')),
+                         _ms(ref('stock', 'filter_cpu_s')),
+                         _ms(ref('sgfix', 'filter_cpu_s')),
+                         '(%.2f)' % report.ratio(med('sgfix', 'filter_cpu_s'),
+                                                 ref('stock', 'filter_cpu_s')),
+                         '', '', ''])
+            rows.append(['', '', '(wall time, ms)',
+                         _ms(med('stock', 'wall_s')), _ms(med('sgfix',
+                                                              'wall_s')),
+                         _ms(ref('stock', 'wall_s')),
+                         _ms(ref('sgfix', 'wall_s')),
+                         '(%.2f)' % report.ratio(med('sgfix', 'wall_s'),
+                                                 ref('stock', 'wall_s')),
+                         '', '', ''])
+    lines = ['2. Filter work of the guarded operations against a hard reboot '
+             'of the same guest in the same state, N other guests running']
+    lines += report.table(
+        ['operation', 'N', 'metric', 'stock op', 'nova-sgfix op',
+         'hard reboot (stock) = ref', 'hard reboot (nova-sgfix)',
+         'sgfix/ref', 'target', 'verdict', 'filtered after (stock/sgfix)'],
+        rows)
+    return checks, lines
+
+
+def restart(results, sizes):
+    """Part 3: a restart, stock (running guests) vs nova-sgfix (all)."""
+    checks, rows = [], []
+    base = None
+    for size in sizes:
+        def med(drv, field):
+            return results.median(report.RESTART, RESTART_OP, size, drv,
+                                  field)
+        fixed_r, stock_r = med('sgfix', 'restores'), med('stock', 'restores')
+        samples = set(results.values(report.RESTART, RESTART_OP, size,
+                                     'sgfix', 'restores'))
+        if base is None:
+            base = fixed_r
+        ok = len(samples) == 1 and fixed_r == base
+        checks.append(_check(report.RESTART, RESTART_OP, size, 'restores',
+                             fixed_r, stock_r, report.ratio(fixed_r, stock_r),
+                             'nova-sgfix constant (= %s at N=%d)'
+                             % (_restores(base), sizes[0]), ok))
+        filtered = '%d/%d, %d/%d' % (med('stock', 'filtered'), size,
+                                     med('sgfix', 'filtered'), size)
+        rows.append([size, 'iptables-restore runs (KB)',
+                     _runs(stock_r, med('stock', 'restore_bytes')),
+                     _runs(fixed_r, med('sgfix', 'restore_bytes')),
+                     '%.2f' % checks[-1]['ratio'],
+                     'constant = %s' % _restores(base),
+                     checks[-1]['verdict'],
+                     _runs(med('stock-defer', 'restores'),
+                           med('stock-defer', 'restore_bytes')), filtered])
+        fixed_t, stock_t = med('sgfix', 'filter_work_s'), med(
+            'stock', 'filter_work_s')
+        checks.append(_check(report.RESTART, RESTART_OP, size,
+                             'filter_work_s', fixed_t, stock_t,
+                             report.ratio(fixed_t, stock_t),
+                             '<= 1.5 x stock',
+                             report.ratio(fixed_t, stock_t) <= 1.5))
+        rows.append(['', 'filter work, ms', _ms(stock_t), _ms(fixed_t),
+                     '%.2f' % checks[-1]['ratio'], '<= 1.5',
+                     checks[-1]['verdict'],
+                     _ms(med('stock-defer', 'filter_work_s')), ''])
+        rows.append(['', '(filter work CPU, ms)',
+                     _ms(med('stock', 'filter_cpu_s')),
+                     _ms(med('sgfix', 'filter_cpu_s')),
+                     '(%.2f)' % report.ratio(med('sgfix', 'filter_cpu_s'),
+                                             med('stock', 'filter_cpu_s')),
+                     '', '', _ms(med('stock-defer', 'filter_cpu_s')), ''])
+        rows.append(['', '(wall time, ms)', _ms(med('stock', 'wall_s')),
+                     _ms(med('sgfix', 'wall_s')),
+                     '(%.2f)' % report.ratio(med('sgfix', 'wall_s'),
+                                             med('stock', 'wall_s')),
+                     '', '', _ms(med('stock-defer', 'wall_s')), ''])
+    lines = ['3. nova-compute restart with N guests (running, stopped, '
+             'paused in turn)']
+    lines += report.table(
+        ['N', 'metric', 'stock', 'nova-sgfix', 'sgfix/stock', 'target',
+         'verdict', 'info: stock, defer_iptables_apply',
+         'guests filtered after (stock, sgfix)'], rows)
+    return checks, lines
+
+
+def audit(results, guests, rules):
+    """Part 4: nova-sgfix-audit's check on a large host."""
+    cpu = results.median(report.AUDIT, AUDIT_OP, guests, 'sgfix', 'cpu_s')
+    wall = results.median(report.AUDIT, AUDIT_OP, guests, 'sgfix', 'wall_s')
+    check = _check(report.AUDIT, AUDIT_OP, guests, 'cpu_s', cpu, 1.0,
+                   cpu / 1.0, '< 1 s', cpu < 1.0,
+                   '%d rules' % rules)
+    lines = ['4. nova-sgfix-audit check (tools/bench_audit.py): %d guests, '
+             '%d rules' % (guests, rules)]
+    lines += report.table(
+        ['metric', 'nova-sgfix', 'target', 'verdict'],
+        [['check CPU time, s', '%.3f' % cpu, '< 1', check['verdict']],
+         ['(wall time, s)', '%.3f' % wall, '', '']])
+    return [check], lines
