@@ -30,13 +30,12 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
         if not compat.has_firewall_driver():
             raise exception.FirewallDriverUnavailable(compat.nova_version())
         super(LibvirtDriver, self).__init__(virtapi, read_only)
+        self._sgfix_said_inactive = False
         self._sgfix_guard = filtering.FilterGuard(self.firewall_driver)
-        if CONF.sgfix.enabled and compat.keeps_iptables_filters(
-                self.firewall_driver):
+        self._sgfix_resync = resync.StartupResync(self._sgfix_guard)
+        if self._sgfix_active():
             chain_removal.install_on_manager(self.firewall_driver.iptables,
                                              compat.iptables_binary_name)
-        self._sgfix_resync = resync.StartupResync(self._sgfix_guard)
-        self._sgfix_said_inactive = False
 
     def _sgfix_active(self):
         if not CONF.sgfix.enabled:
