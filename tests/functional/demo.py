@@ -24,7 +24,8 @@ import time
 
 DEFAULT_JSON = os.path.join('reports', 'demo.json')
 GOOD_CELL = 'filtered'
-PROBE_ORDER = ('22/peer', '22/outsider', '80/peer', '80/outsider')
+PROBE_ORDER = ('22/peer', '22/outsider', '80/peer', '80/outsider',
+               'icmp/peer', 'icmp/outsider')
 
 
 def cell_text(record):
@@ -93,8 +94,8 @@ def format_grid(records):
 def format_evidence(records):
     """Per path, each driver's probe results and notes."""
     width = max(len(r['column_title']) for r in records)
-    lines = ['Probes after each path ran (real TCP connects; the security '
-             'group allows only 22/peer):']
+    lines = ['Probes after each path ran (real TCP connects and ICMP echo; '
+             'the security group allows only 22/peer and icmp/peer):']
     for path, path_title in _ordered(records, 'path', 'path_title'):
         lines.append(path_title)
         for record in records:

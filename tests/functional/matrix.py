@@ -20,11 +20,14 @@ from tests.functional.harness import topology
 
 SUBJECT = ('subject', '192.0.2.10')
 BYSTANDER = ('bystander', '192.0.2.11')
-SSH_FROM_PEERS = [('tcp', 22, 22, topology.ALLOWED_CIDR)]
+#: the subject's security group: ssh and ICMP echo from the peers' CIDR
+SSH_FROM_PEERS = [('tcp', 22, 22, topology.ALLOWED_CIDR),
+                  ('icmp', -1, -1, topology.ALLOWED_CIDR)]
 #: what the security group promises, in display order
 EXPECTED = collections.OrderedDict([
     ('22/peer', 'OPEN'), ('22/outsider', 'CLOSED'),
-    ('80/peer', 'CLOSED'), ('80/outsider', 'CLOSED')])
+    ('80/peer', 'CLOSED'), ('80/outsider', 'CLOSED'),
+    ('icmp/peer', 'OPEN'), ('icmp/outsider', 'CLOSED')])
 PROBE_TIMEOUT = 0.5
 #: the blocked port the no-blink watches connect to, and from where
 WATCHED = ('outsider', 80)
@@ -162,11 +165,17 @@ def sgfix_messages():
 
 
 def probe(topo, timeout=PROBE_TIMEOUT):
-    """{'22/peer': 'OPEN', ...} for the subject, by real connects."""
+    """{'22/peer': 'OPEN', ...} for the subject: TCP connects, ICMP echo."""
     found = topo.reachability(SUBJECT[0], timeout)
-    return collections.OrderedDict(
-        (label, found[(label.split('/')[1], int(label.split('/')[0]))])
-        for label in EXPECTED)
+    result = collections.OrderedDict()
+    for label in EXPECTED:
+        what, source = label.split('/')
+        if what == 'icmp':
+            answered = topo.ping(source, SUBJECT[0])
+            result[label] = 'OPEN' if answered else 'CLOSED'
+        else:
+            result[label] = found[(source, int(what))]
+    return result
 
 
 def verdict(record):

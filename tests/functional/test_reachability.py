@@ -15,7 +15,7 @@ from __future__ import absolute_import
 from tests.functional import base
 from tests.functional import matrix
 
-EXPOSED = ['22/outsider', '80/peer', '80/outsider']
+EXPOSED = ['22/outsider', '80/peer', '80/outsider', 'icmp/outsider']
 #: nova's default [libvirt] wait_soft_reboot_seconds, one sleep per second
 SOFT_REBOOT_WAIT = 120
 
