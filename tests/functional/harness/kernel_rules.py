@@ -24,11 +24,15 @@ def instance_chain(instance_id, binary_name='nova-compute'):
     return '%s-inst-%s' % (binary_name, instance_id)
 
 
-def guest_is_filtered(ruleset, instance_id, ip, binary_name='nova-compute'):
-    """True if traffic to ``ip`` is sent through the instance's chain."""
+def guest_is_filtered(ruleset, instance_id, ip, binary_name='nova-compute',
+                      prefix_len=32):
+    """True if traffic to ``ip`` is sent through the instance's chain.
+
+    :param prefix_len: 32 for IPv4; ip6tables-save prints 128 for IPv6.
+    """
     chain = instance_chain(instance_id, binary_name)
     local = ruleset.rules.get('%s-local' % binary_name, [])
-    jump = '-d %s/32 -j %s' % (ip, chain)
+    jump = '-d %s/%d -j %s' % (ip, prefix_len, chain)
     return chain in ruleset.chains and jump in local
 
 

@@ -36,11 +36,14 @@ from oslo_utils import uuidutils
 from nova_sgfix import conf as sgfix_conf
 from tests.functional.harness import iptables_exec
 from tests.functional.harness import kernel_rules
+from tests.functional.harness import netns
 
 CONF = cfg.CONF
 FIREWALL = 'nova.virt.libvirt.firewall.IptablesFirewallDriver'
 GUEST_NET = '192.0.2.0/24'
 GATEWAY = '192.0.2.1'
+GUEST_NET6 = '2001:db8::/64'
+GATEWAY6 = '2001:db8::1'
 NODENAME = 'compute1'
 NETWORK_ID = '3cd9a4a0-6d3c-4c8c-9d05-5e1f2d1a0b7e'
 
@@ -102,11 +105,12 @@ class SecurityGroupRules(object):
 class Guest(object):
     """One instance: its nova object, network_info and domain XML."""
 
-    def __init__(self, instance, network_info, ip, mac):
+    def __init__(self, instance, network_info, ip, mac, ip6=None):
         self.instance = instance
         self.network_info = network_info
         self.ip = ip
         self.mac = mac
+        self.ip6 = ip6
         self.deleted = False
 
     @property
@@ -153,23 +157,31 @@ class SnapshotStorage(object):
         open(target, 'w').close()
 
 
-def make_vif(ip, mac):
-    """One nova-network interface on the guest network."""
-    subnet = network_model.Subnet(
+def make_vif(ip, mac, ip6=None):
+    """One nova-network interface on the guest network.
+
+    :param ip6: a fixed address on the IPv6 subnet too (``use_ipv6``).
+    """
+    subnets = [network_model.Subnet(
         cidr=GUEST_NET,
         gateway=network_model.IP(address=GATEWAY, type='gateway'),
         ips=[network_model.FixedIP(address=ip)], dns=[], routes=[],
-        dhcp_server=GATEWAY)
+        dhcp_server=GATEWAY)]
+    if ip6:
+        subnets.append(network_model.Subnet(
+            cidr=GUEST_NET6,
+            gateway=network_model.IP(address=GATEWAY6, type='gateway'),
+            ips=[network_model.FixedIP(address=ip6)], dns=[], routes=[]))
     network = network_model.Network(
-        id=NETWORK_ID, bridge='br100', label='private', subnets=[subnet],
+        id=NETWORK_ID, bridge='br100', label='private', subnets=subnets,
         meta={'should_create_bridge': False})
     return network_model.VIF(
         id=uuidutils.generate_uuid(), address=mac, network=network,
         type=network_model.VIF_TYPE_BRIDGE, devname='tap' + mac[-5:])
 
 
-def make_network_info(ip, mac):
-    return network_model.NetworkInfo([make_vif(ip, mac)])
+def make_network_info(ip, mac, ip6=None):
+    return network_model.NetworkInfo([make_vif(ip, mac, ip6)])
 
 
 class NovaComputeHost(fixtures.Fixture):
@@ -177,11 +189,14 @@ class NovaComputeHost(fixtures.Fixture):
 
     :param driver_class: callable returning the driver class to run
         (``stock_driver_class`` or ``sgfix_driver_class``).
+    :param use_ipv6: nova's ``use_ipv6``; guests then get an IPv6 address
+        too and nova writes ip6tables as well.
     """
 
     def __init__(self, namespace, driver_class, wait_soft_reboot_seconds=120,
                  defer_iptables_apply=False, sgfix_enabled=True,
-                 resync_on_start=True, firewall_driver=FIREWALL):
+                 resync_on_start=True, firewall_driver=FIREWALL,
+                 use_ipv6=False):
         super(NovaComputeHost, self).__init__()
         self.namespace = namespace
         self.driver_class = driver_class
@@ -190,6 +205,7 @@ class NovaComputeHost(fixtures.Fixture):
         self.sgfix_enabled = sgfix_enabled
         self.resync_on_start = resync_on_start
         self.firewall_driver = firewall_driver
+        self.use_ipv6 = use_ipv6
         self.guests = []
         self.soft_reboot_sleeps = []
         self.driver = None
@@ -202,7 +218,8 @@ class NovaComputeHost(fixtures.Fixture):
         lock_path = self.useFixture(fixtures.TempDir()).path
         instances_path = self.useFixture(fixtures.TempDir()).path
         self.conf.config(lock_path=lock_path, group='oslo_concurrency')
-        self.conf.config(firewall_driver=self.firewall_driver, use_ipv6=False,
+        self.conf.config(firewall_driver=self.firewall_driver,
+                         use_ipv6=self.use_ipv6,
                          use_neutron=False, instances_path=instances_path,
                          defer_iptables_apply=self.defer_iptables_apply)
         self.conf.config(
@@ -315,10 +332,12 @@ class NovaComputeHost(fixtures.Fixture):
                 return guest.domain_xml()
         raise AssertionError('no such guest: %s' % instance.uuid)
 
-    def boot(self, rules, ip=None):
+    def boot(self, rules, ip=None, ip6=None):
         """Boot a guest through nova's own filtered path."""
         number = len(self.guests) + 1
         ip = ip or '192.0.2.%d' % (9 + number)
+        if self.use_ipv6:
+            ip6 = ip6 or '2001:db8::%x' % (9 + number)
         mac = 'fa:16:3e:00:00:%02x' % number
         instance = fake_instance.fake_instance_obj(
             self.context, id=number, uuid=uuidutils.generate_uuid(),
@@ -331,10 +350,10 @@ class NovaComputeHost(fixtures.Fixture):
                      'pci_requests'):
             if name in instance.fields:
                 setattr(instance, name, None)
-        network_info = make_network_info(ip, mac)
+        network_info = make_network_info(ip, mac, ip6)
         instance.info_cache = objects.InstanceInfoCache(
             network_info=network_info, instance_uuid=instance.uuid)
-        guest = Guest(instance, network_info, ip, mac)
+        guest = Guest(instance, network_info, ip, mac, ip6)
         self.guests.append(guest)
         self.sg_rules.set(instance.uuid, rules)
         os.makedirs(libvirt_utils.get_instance_path(instance))
@@ -413,3 +432,13 @@ class NovaComputeHost(fixtures.Fixture):
 
     def accepted(self, guest):
         return kernel_rules.security_group_accepts(self.kernel(), guest.id)
+
+    def kernel6(self):
+        """The namespace's IPv6 filter table (written when use_ipv6)."""
+        _rc, out, _err = netns.run(self.namespace,
+                                   ['ip6tables-save', '-t', 'filter'])
+        return kernel_rules.parse(out)
+
+    def is_filtered6(self, guest):
+        return kernel_rules.guest_is_filtered(self.kernel6(), guest.id,
+                                              guest.ip6, prefix_len=128)
