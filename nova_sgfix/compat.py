@@ -19,10 +19,7 @@ except ImportError:  # Grizzly/Havana: oslo.config 1.x in the oslo namespace
 try:
     from oslo_log import log as logging
 except ImportError:  # Grizzly/Havana: nova's incubator copy
-    try:
-        from nova.openstack.common import log as logging
-    except ImportError:
-        import logging  # noqa
+    from nova.openstack.common import log as logging  # noqa
 
 __all__ = ['cfg', 'logging']
 
@@ -127,15 +124,17 @@ def cached_network_info(instance, legacy):
     :param legacy: True where the firewall driver wants Grizzly's legacy
         list of ``(network, mapping)`` tuples.
     """
-    network_info = None
-    if hasattr(instance, 'get_network_info'):
+    if hasattr(instance, 'get_network_info'):  # Rocky and later
         network_info = instance.get_network_info()
-    else:
-        try:
-            from nova.compute import utils as compute_utils
-            network_info = compute_utils.get_nw_info_for_instance(instance)
-        except (ImportError, AttributeError, KeyError, TypeError):
-            network_info = None
+    elif isinstance(instance, dict):  # Grizzly, and Havana's old callers
+        cache = instance.get('info_cache') or {}
+        network_info = cache.get('network_info')
+        if network_info and not hasattr(network_info, 'legacy'):
+            from nova.network import model as network_model
+            network_info = network_model.NetworkInfo.hydrate(network_info)
+    else:  # Havana Instance objects
+        cache = getattr(instance, 'info_cache', None)
+        network_info = getattr(cache, 'network_info', None)
     if not network_info:
         return None
     if legacy and hasattr(network_info, 'legacy'):
@@ -158,8 +157,52 @@ def power_state_of(driver, instance):
 
 def iptables_binary_name():
     """The chain prefix nova's IptablesManager uses in this process."""
-    from nova.network import linux_net
+    try:
+        from nova.network import linux_net
+    except ImportError:  # nova 21.0.0 and later: no nova-network
+        return 'nova-compute'
     return linux_net.binary_name
+
+
+def uses_ipv6():
+    """nova's ``use_ipv6``: whether IptablesManager writes ip6tables too."""
+    try:
+        return bool(cfg.CONF.use_ipv6)
+    except cfg.NoSuchOptError:
+        return False
+
+
+def saved_rules(iptables, ipv4=True):
+    """The kernel's rules, read the way this nova's IptablesManager does.
+
+    Grizzly to Rocky run ``iptables-save -c`` through the manager's
+    ``execute``; Train through privsep, or the manager's
+    ``redirect_privsep_calls_to`` where one is set.
+    """
+    command = 'iptables-save' if ipv4 else 'ip6tables-save'
+    runner = (getattr(iptables, 'redirect_privsep', None) or
+              getattr(iptables, 'execute', None))
+    if runner is not None:
+        out, _err = runner(command, '-c', run_as_root=True, attempts=5)
+        return out
+    from nova.privsep import linux_net as privsep_linux_net
+    out, _err = privsep_linux_net.iptables_get_rules(ipv4=ipv4)
+    return out
+
+
+def applies_deferred(iptables):
+    """True while someone deferred IptablesManager's applies."""
+    return bool(getattr(iptables, 'iptables_apply_deferred', False))
+
+
+def write_tables(iptables):
+    """Write the in-memory tables now, under nova's ``iptables`` lock.
+
+    ``IptablesManager._apply`` is the locked writer behind ``apply()`` in
+    every supported release; ``apply()`` itself does nothing while applies
+    are deferred.
+    """
+    iptables._apply()
 
 
 def mark_tables_dirty(iptables):

@@ -10,8 +10,6 @@ not started.
 
 from __future__ import absolute_import
 
-import contextlib
-
 from nova_sgfix import compat
 from nova_sgfix import exception
 
@@ -38,13 +36,22 @@ class FilterGuard(object):
     def network_info_for(self, instance, operation):
         """The networks to filter for a path that receives no network_info.
 
-        Taken where nova itself would look: the firewall driver's record of
-        the instance, else the instance's network info cache.
+        Taken where nova's own paths take it, the instance's network info
+        cache (it follows fixed IPs added later, which the firewall driver's
+        record does not), else that record.
+
+        :raises: NetworkInfoUnavailable
         """
-        network_info = compat.recorded_network_info(self.firewall, instance)
-        if not network_info:
+        try:
             network_info = compat.cached_network_info(
                 instance, compat.wants_legacy_network_info(self.firewall))
+        except Exception as exc:
+            LOG.warning('Could not read the network info cache: %s',
+                        describe(exc), instance=instance)
+            network_info = None
+        if not network_info:
+            network_info = compat.recorded_network_info(self.firewall,
+                                                        instance)
         if not network_info:
             raise exception.NetworkInfoUnavailable(
                 compat.instance_uuid(instance), operation)
@@ -76,14 +83,14 @@ class FilterGuard(object):
                   {'op': operation, 'known': known}, instance=instance)
         try:
             self.firewall.setup_basic_filtering(instance, network_info)
-            with self._applying(apply_now):
-                if known:
-                    compat.remember_network_info(self.firewall, instance,
-                                                 network_info)
-                    self.firewall.refresh_instance_security_rules(instance)
-                else:
-                    self.firewall.prepare_instance_filter(instance,
-                                                          network_info)
+            if known:
+                compat.remember_network_info(self.firewall, instance,
+                                             network_info)
+                self.firewall.refresh_instance_security_rules(instance)
+            else:
+                self.firewall.prepare_instance_filter(instance, network_info)
+            if apply_now:
+                self._write_if_deferred()
         except Exception as exc:
             compat.mark_tables_dirty(self.iptables)
             LOG.error('Refusing to %(op)s: security group filter could not '
@@ -101,12 +108,11 @@ class FilterGuard(object):
         While a start-up resync (or nova's ``defer_iptables_apply``) defers
         applies, a guest started in between would run before its rules are
         in the kernel.
+
+        :raises: FilterSetupFailed
         """
-        if not getattr(self.iptables, 'iptables_apply_deferred', False):
-            return
         try:
-            with self._applying(True):
-                self.iptables.apply()
+            self._write_if_deferred()
         except Exception as exc:
             compat.mark_tables_dirty(self.iptables)
             uuid = compat.instance_uuid(instance)
@@ -116,15 +122,14 @@ class FilterGuard(object):
                       instance=instance)
             raise exception.FilterSetupFailed(uuid, operation, describe(exc))
 
-    @contextlib.contextmanager
-    def _applying(self, apply_now):
-        """Suspend a deferred apply for the duration, if asked to."""
-        iptables = self.iptables
-        deferred = getattr(iptables, 'iptables_apply_deferred', False)
-        if apply_now and deferred:
-            iptables.iptables_apply_deferred = False
-        try:
-            yield
-        finally:
-            if apply_now and deferred:
-                iptables.iptables_apply_deferred = True
+    def _write_if_deferred(self):
+        """Write the tables now if applies are deferred, else do nothing.
+
+        The firewall driver's own apply() already wrote them when nothing
+        defers. The deferral flag is shared by every green thread and owned
+        by whoever deferred (the start-up resync, nova's manager): it is
+        never toggled here. nova's locked writer is called instead, which
+        returns only once this thread's rules are in the kernel.
+        """
+        if compat.applies_deferred(self.iptables):
+            compat.write_tables(self.iptables)

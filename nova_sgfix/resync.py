@@ -8,11 +8,13 @@ start-up the firewall's applies are deferred, each ``plug_vifs`` registers its
 instance, and one iptables-restore writes the whole host. Until then the
 kernel keeps the previous process's rules, so nothing is unfiltered while the
 batch is built; a guest started in between flushes the batch first (see
-``FilterGuard.apply_pending``).
+``FilterGuard.apply_pending``), with the previous process's chains of the
+instances not reached yet carried along (see ``carryover``).
 """
 
 from __future__ import absolute_import
 
+from nova_sgfix import carryover
 from nova_sgfix import compat
 from nova_sgfix import exception
 from nova_sgfix import filtering
@@ -35,6 +37,8 @@ class StartupResync(object):
         self._guard.firewall.filter_defer_apply_on()
         self.in_progress = True
         self.restored, self.failed = [], []
+        self._carried = carryover.CarryOver(self._guard.iptables)
+        self._carried.begin()
         LOG.debug('Start-up resync of security group filters begins')
 
     def restore(self, instance, network_info):
@@ -42,6 +46,7 @@ class StartupResync(object):
         if not self.in_progress:
             return
         uuid = compat.instance_uuid(instance)
+        self._carried.release(compat.field(instance, 'id'))
         try:
             self._guard.ensure_instance_filtered(
                 instance, network_info, 'restore the filter of',
@@ -61,6 +66,11 @@ class StartupResync(object):
         if not self.in_progress:
             return
         self.in_progress = False
+        dropped = self._carried.drop_unclaimed()
+        if dropped:
+            LOG.info('Start-up resync removed the chains of instances %s: '
+                     'nova-compute did not initialise them (deleted while '
+                     'it was down)', ', '.join(dropped))
         try:
             self._guard.firewall.filter_defer_apply_off()
         except Exception as exc:

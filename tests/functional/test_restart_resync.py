@@ -146,6 +146,48 @@ class RestartResyncTest(base.FunctionalTestCase):
         self.assertEqual([False], self._filtered_when_domain_starts(host))
 
 
+class StartInsideInitLoopTest(base.FunctionalTestCase):
+    """A guest started between two _init_instance calls.
+
+    A retried power-on or reboot, or resume_state_on_host_boot, starts a
+    guest while later instances are not initialised yet: the write before
+    that start must keep the running guests' filters.
+    """
+
+    def _running_after_early_start(self, host):
+        stopped = host.boot(base.SSH_FROM_PEERS)
+        running = [host.boot(base.SSH_FROM_PEERS) for _ in range(2)]
+        host.stop(stopped)
+        driver = host.start_compute()
+        driver.plug_vifs(stopped.instance, stopped.network_info)
+        host.start(stopped)
+        seen = [host.is_filtered(guest) for guest in [stopped] + running]
+        for guest in running:
+            driver.plug_vifs(guest.instance, guest.network_info)
+            driver.ensure_filtering_rules_for_instance(guest.instance,
+                                                       guest.network_info)
+        driver.get_available_resource(self.nova_host.NODENAME)
+        return seen, [stopped] + running
+
+    def test_early_start_keeps_running_guests_filtered(self):
+        host = self.sgfix_host()
+        seen, guests = self._running_after_early_start(host)
+        self.assertEqual([True, True, True], seen)
+        for guest in guests:
+            self.assertTrue(host.is_filtered(guest))
+        self._assert_no_duplicate_rules(host)
+
+    def test_control_stock_early_start_unfilters_running_guests(self):
+        host = self.stock_host()
+        seen, _guests = self._running_after_early_start(host)
+        self.assertEqual([True, False, False], seen)
+
+    def _assert_no_duplicate_rules(self, host):
+        kernel = host.kernel()
+        for chain, rules in kernel.rules.items():
+            self.assertEqual(len(rules), len(set(rules)), chain)
+
+
 class ConvergenceTest(base.FunctionalTestCase):
     """A second apply after any guarded operation changes nothing."""
 

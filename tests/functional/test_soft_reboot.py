@@ -45,7 +45,7 @@ class StoppedGuestSoftRebootTest(base.FunctionalTestCase):
             host.accepted(guest))
         self.assertEqual([], host.soft_reboot_sleeps)
 
-    def test_control_stock_soft_reboot_of_stopped_guest_waits_unfiltered(
+    def test_control_stock_soft_reboot_of_stopped_guest_waits_the_timeout(
             self):
         host = self.stock_host(wait_soft_reboot_seconds=WAIT)
         guest = self._stopped_across_restart(host)

@@ -14,12 +14,19 @@ class FakeIptables(object):
         self.ipv6 = {'filter': FakeTable()}
         self.iptables_apply_deferred = False
         self.applies = []
+        self.writes = 0
         self.fail = None
 
     def apply(self):
         self.applies.append(self.iptables_apply_deferred)
-        if self.fail and not self.iptables_apply_deferred:
+        if not self.iptables_apply_deferred:
+            self._apply()
+
+    def _apply(self):
+        """nova's locked writer: one iptables-restore."""
+        if self.fail:
             raise self.fail
+        self.writes += 1
 
 
 class FakeFirewall(object):

@@ -60,11 +60,18 @@ class EnsureInstanceFilteredTest(testtools.TestCase):
                               self.instance, missing, 'soft reboot')
         self.assertEqual([], self.firewall.calls)
 
-    def test_deferred_apply_is_suspended_for_the_guarded_operation(self):
+    def test_guarded_operation_writes_once_without_deferral(self):
+        self.guard.ensure_instance_filtered(self.instance, NETWORK_INFO,
+                                            'unpause')
+        self.assertEqual(1, self.firewall.iptables.writes)
+
+    def test_deferred_rules_are_written_without_touching_the_shared_flag(
+            self):
         self.firewall.iptables.iptables_apply_deferred = True
         self.guard.ensure_instance_filtered(self.instance, NETWORK_INFO,
                                             'unpause')
-        self.assertEqual([False], self.firewall.iptables.applies)
+        self.assertEqual([True], self.firewall.iptables.applies)
+        self.assertEqual(1, self.firewall.iptables.writes)
         self.assertTrue(self.firewall.iptables.iptables_apply_deferred)
 
     def test_batched_registration_leaves_the_apply_deferred(self):
@@ -73,6 +80,7 @@ class EnsureInstanceFilteredTest(testtools.TestCase):
                                             'restore the filter of',
                                             apply_now=False)
         self.assertEqual([True], self.firewall.iptables.applies)
+        self.assertEqual(0, self.firewall.iptables.writes)
 
 
 class NetworkInfoForTest(testtools.TestCase):
@@ -82,8 +90,14 @@ class NetworkInfoForTest(testtools.TestCase):
         self.firewall = fakes.FakeFirewall()
         self.guard = filtering.FilterGuard(self.firewall)
 
-    def test_firewall_record_comes_first(self):
-        instance = fakes.instance(network_info=['cached-vif'])
+    def test_info_cache_comes_first_as_in_nova_own_paths(self):
+        instance = fakes.instance(network_info=[{'address': 'cached'}])
+        self.firewall.instance_info[1] = (instance, ['recorded-vif'])
+        found = self.guard.network_info_for(instance, 'unpause')
+        self.assertEqual(['cached'], [vif['address'] for vif in found])
+
+    def test_firewall_record_serves_when_the_cache_is_empty(self):
+        instance = fakes.instance()
         self.firewall.instance_info[1] = (instance, ['recorded-vif'])
         self.assertEqual(['recorded-vif'],
                          self.guard.network_info_for(instance, 'unpause'))
@@ -104,14 +118,14 @@ class ApplyPendingTest(testtools.TestCase):
         self.firewall = fakes.FakeFirewall()
         self.guard = filtering.FilterGuard(self.firewall)
 
-    def test_nothing_deferred_means_no_apply(self):
+    def test_nothing_deferred_means_no_write(self):
         self.guard.apply_pending(fakes.instance(), 'start a guest')
-        self.assertEqual([], self.firewall.iptables.applies)
+        self.assertEqual(0, self.firewall.iptables.writes)
 
     def test_deferred_rules_are_written_before_a_guest_starts(self):
         self.firewall.iptables.iptables_apply_deferred = True
         self.guard.apply_pending(fakes.instance(), 'start a guest')
-        self.assertEqual([False], self.firewall.iptables.applies)
+        self.assertEqual(1, self.firewall.iptables.writes)
         self.assertTrue(self.firewall.iptables.iptables_apply_deferred)
 
     def test_failed_write_refuses_the_start(self):

@@ -25,9 +25,7 @@ class StartupResyncTest(testtools.TestCase):
             self.resync.restore(fakes.instance(number), ['vif'])
         self.resync.finish()
         self.assertEqual(5, len(self.firewall.instance_info))
-        writes = [deferred for deferred in self.firewall.iptables.applies
-                  if not deferred]
-        self.assertEqual(1, len(writes))
+        self.assertEqual(1, self.firewall.iptables.writes)
 
     def test_restore_outside_the_startup_window_does_nothing(self):
         self.resync.restore(fakes.instance(), ['vif'])
@@ -55,4 +53,4 @@ class StartupResyncTest(testtools.TestCase):
         self.resync.begin()
         self.resync.finish()
         self.resync.finish()
-        self.assertEqual([False], self.firewall.iptables.applies)
+        self.assertEqual(1, self.firewall.iptables.writes)
