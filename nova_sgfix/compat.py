@@ -29,6 +29,19 @@ def get_logger(name):
     return logging.getLogger(name)
 
 
+def text(value):
+    """``value`` as text; never raises for non-ASCII bytes on Python 2.
+
+    Error messages reach us as bytes or unicode (a localized iptables
+    stderr, a unicode instance uuid); Python 2's implicit conversions would
+    turn a refusal into a UnicodeError.
+    """
+    try:
+        return u'%s' % (value,)
+    except UnicodeError:  # Python 2: bytes that are not ASCII
+        return str(value).decode('utf-8', 'replace')
+
+
 def nova_version():
     """The host nova's version string, or 'unknown'."""
     try:

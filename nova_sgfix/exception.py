@@ -8,15 +8,23 @@ from __future__ import absolute_import
 
 from nova import exception as nova_exception
 
+from nova_sgfix import compat
+
 
 class SgfixError(nova_exception.NovaException):
     """Base class; carries a fully formatted message."""
 
     def __init__(self, message):
+        message = compat.text(message)
         super(SgfixError, self).__init__(message=message)
         self.sgfix_message = message
 
     def __str__(self):
+        if not isinstance(self.sgfix_message, str):  # Python 2: unicode
+            return self.sgfix_message.encode('utf-8')
+        return self.sgfix_message
+
+    def __unicode__(self):
         return self.sgfix_message
 
 
@@ -28,12 +36,13 @@ class FilterSetupFailed(SgfixError):
         self.operation = operation
         self.reason = reason
         super(FilterSetupFailed, self).__init__(
-            'nova-sgfix refused to %(op)s instance %(uuid)s: its '
-            'security-group filter could not be established (%(reason)s). '
-            'The guest was not started or resumed; its disks and domain '
-            'definition are unchanged. Fix the cause and retry '
-            '(OSSN-0022).' % {'op': operation, 'uuid': instance_uuid,
-                              'reason': reason})
+            u'nova-sgfix refused to %(op)s instance %(uuid)s: its '
+            u'security-group filter could not be established (%(reason)s). '
+            u'The guest was not started or resumed; its disks and domain '
+            u'definition are unchanged. Fix the cause and retry '
+            u'(OSSN-0022).' % {'op': compat.text(operation),
+                               'uuid': compat.text(instance_uuid),
+                               'reason': compat.text(reason)})
 
 
 class NetworkInfoUnavailable(FilterSetupFailed):

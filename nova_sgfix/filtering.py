@@ -18,9 +18,9 @@ LOG = compat.get_logger(__name__)
 
 def describe(exc):
     """A one-line cause for the operator, including a command's stderr."""
-    text = ' '.join(str(exc).split())
-    return '%s: %s' % (type(exc).__name__, text) if text else \
-        type(exc).__name__
+    text = u' '.join(compat.text(exc).split())
+    return u'%s: %s' % (type(exc).__name__, text) if text else \
+        compat.text(type(exc).__name__)
 
 
 class FilterGuard(object):

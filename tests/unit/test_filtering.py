@@ -83,6 +83,36 @@ class EnsureInstanceFilteredTest(testtools.TestCase):
         self.assertEqual(0, self.firewall.iptables.writes)
 
 
+class NonAsciiErrorTest(testtools.TestCase):
+    """Python 2 hosts: a non-ASCII cause still gives the clear refusal."""
+
+    def _refusal(self, cause):
+        firewall = fakes.FakeFirewall()
+        firewall.prepare_instance_filter = _raiser(cause)
+        instance = fakes.instance()
+        instance['uuid'] = u'0000-\u00e4'
+        return self.assertRaises(
+            exception.FilterSetupFailed,
+            filtering.FilterGuard(firewall).ensure_instance_filtered,
+            instance, NETWORK_INFO, 'unpause')
+
+    def test_unicode_cause(self):
+        error = self._refusal(RuntimeError(u'Regel fehlgeschlagen: \u00e4'))
+        self.assertIn(u'\u00e4', error.reason)
+        self.assertIn('unpause', str(error))
+
+    def test_utf8_bytes_cause(self):
+        error = self._refusal(RuntimeError(b'Zeile 2: \xc3\xa4'))
+        self.assertIn('Zeile 2', error.reason)
+        self.assertIn('0000-', str(error))
+
+
+def _raiser(exc):
+    def raise_it(*args, **kwargs):
+        raise exc
+    return raise_it
+
+
 class NetworkInfoForTest(testtools.TestCase):
 
     def setUp(self):
