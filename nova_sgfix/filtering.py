@@ -10,6 +10,8 @@ not started.
 
 from __future__ import absolute_import
 
+import contextlib
+
 from nova_sgfix import compat
 from nova_sgfix import exception
 
@@ -81,7 +83,8 @@ class FilterGuard(object):
         LOG.debug('Establishing security group filter before %(op)s '
                   '(firewall driver knew the instance: %(known)s)',
                   {'op': operation, 'known': known}, instance=instance)
-        try:
+        with self._refusing(instance, operation,
+                            'security group filter could not be established'):
             self.firewall.setup_basic_filtering(instance, network_info)
             if known:
                 compat.remember_network_info(self.firewall, instance,
@@ -91,13 +94,6 @@ class FilterGuard(object):
                 self.firewall.prepare_instance_filter(instance, network_info)
             if apply_now:
                 self._write_if_deferred()
-        except Exception as exc:
-            compat.mark_tables_dirty(self.iptables)
-            LOG.error('Refusing to %(op)s: security group filter could not '
-                      'be established: %(cause)s',
-                      {'op': operation, 'cause': describe(exc)},
-                      instance=instance)
-            raise exception.FilterSetupFailed(uuid, operation, describe(exc))
         if apply_now:
             LOG.info('Established security group filter before %s',
                      operation, instance=instance)
@@ -111,16 +107,27 @@ class FilterGuard(object):
 
         :raises: FilterSetupFailed
         """
-        try:
+        with self._refusing(instance, operation,
+                            'pending security group rules could not be '
+                            'written'):
             self._write_if_deferred()
+
+    @contextlib.contextmanager
+    def _refusing(self, instance, operation, failure):
+        """Turn any failure into FilterSetupFailed, ready for a retry.
+
+        The tables are marked dirty so that the next apply writes them again
+        (nova clears the flags before its iptables-restore runs).
+        """
+        try:
+            yield
         except Exception as exc:
             compat.mark_tables_dirty(self.iptables)
-            uuid = compat.instance_uuid(instance)
-            LOG.error('Refusing to %(op)s: pending security group rules '
-                      'could not be written: %(cause)s',
-                      {'op': operation, 'cause': describe(exc)},
-                      instance=instance)
-            raise exception.FilterSetupFailed(uuid, operation, describe(exc))
+            LOG.error('Refusing to %(op)s: %(failure)s: %(cause)s',
+                      {'op': operation, 'failure': failure,
+                       'cause': describe(exc)}, instance=instance)
+            raise exception.FilterSetupFailed(compat.instance_uuid(instance),
+                                              operation, describe(exc))
 
     def _write_if_deferred(self):
         """Write the tables now if applies are deferred, else do nothing.
