@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import uuid as uuid_module
 
+from tests.functional.harness import guest_xml
 from tests.legacy import kernel
 from tests.legacy import trees
 
@@ -30,30 +31,6 @@ NODENAME = 'compute1'
 FIREWALL = 'nova.virt.libvirt.firewall.IptablesFirewallDriver'
 ALLOWED_CIDR = '198.51.100.0/24'
 SG_RULE = '-s %s -p tcp -m tcp --dport 22 -j ACCEPT' % ALLOWED_CIDR
-
-DOMAIN_XML = """<domain type='kvm'>
-  <name>%(name)s</name>
-  <uuid>%(uuid)s</uuid>
-  <memory>131072</memory>
-  <vcpu>1</vcpu>
-  <os><type>hvm</type></os>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='%(disk)s'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <interface type='bridge'>
-      <mac address='%(mac)s'/>
-      <source bridge='br100'/>
-      <filterref filter='nova-instance-%(name)s-%(macnc)s'>
-        <parameter name='IP' value='%(ip)s'/>
-        <parameter name='DHCPSERVER' value='%(gateway)s'/>
-      </filterref>
-    </interface>
-  </devices>
-</domain>
-"""
 
 _process = {}
 
@@ -141,11 +118,8 @@ class Guest(object):
         self.mac = mac
 
     def domain_xml(self, disk):
-        name = self.instance['name']
-        return DOMAIN_XML % {
-            'name': name, 'uuid': self.instance['uuid'], 'mac': self.mac,
-            'macnc': self.mac.replace(':', ''), 'ip': self.ip,
-            'gateway': trees.GATEWAY, 'disk': disk}
+        return guest_xml.render(self.instance['name'], self.instance['uuid'],
+                                self.mac, self.ip, trees.GATEWAY, disk)
 
 
 def _security_group_api(rules_by_group):

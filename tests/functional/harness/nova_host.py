@@ -34,6 +34,7 @@ from oslo_config import fixture as config_fixture
 from oslo_utils import uuidutils
 
 from nova_sgfix import conf as sgfix_conf
+from tests.functional.harness import guest_xml
 from tests.functional.harness import iptables_exec
 from tests.functional.harness import kernel_rules
 from tests.functional.harness import netns
@@ -46,31 +47,6 @@ GUEST_NET6 = '2001:db8::/64'
 GATEWAY6 = '2001:db8::1'
 NODENAME = 'compute1'
 NETWORK_ID = '3cd9a4a0-6d3c-4c8c-9d05-5e1f2d1a0b7e'
-
-DOMAIN_XML = """<domain type='kvm'>
-  <name>%(name)s</name>
-  <uuid>%(uuid)s</uuid>
-  <memory>131072</memory>
-  <vcpu>1</vcpu>
-  <os><type>hvm</type></os>
-  <devices>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='qcow2'/>
-      <source file='%(disk)s'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <interface type='bridge'>
-      <mac address='%(mac)s'/>
-      <source bridge='br100'/>
-      <target dev='tap%(short)s'/>
-      <filterref filter='nova-instance-%(name)s-%(macnc)s'>
-        <parameter name='IP' value='%(ip)s'/>
-        <parameter name='DHCPSERVER' value='%(gateway)s'/>
-      </filterref>
-    </interface>
-  </devices>
-</domain>
-"""
 
 
 def stock_driver_class():
@@ -122,12 +98,10 @@ class Guest(object):
         return self.instance.name
 
     def domain_xml(self):
-        return DOMAIN_XML % {
-            'name': self.name, 'uuid': self.instance.uuid, 'mac': self.mac,
-            'macnc': self.mac.replace(':', ''), 'ip': self.ip,
-            'short': self.instance.uuid[:11], 'gateway': GATEWAY,
-            'disk': os.path.join(libvirt_utils.get_instance_path(
-                self.instance), 'disk')}
+        return guest_xml.render(
+            self.name, self.instance.uuid, self.mac, self.ip, GATEWAY,
+            os.path.join(libvirt_utils.get_instance_path(self.instance),
+                         'disk'))
 
 
 class SnapshotStorage(object):
