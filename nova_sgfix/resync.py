@@ -70,7 +70,8 @@ class StartupResync(object):
         if dropped:
             LOG.info('Start-up resync removed the chains of instances %s: '
                      'nova-compute did not initialise them (deleted while '
-                     'it was down)', ', '.join(dropped))
+                     'it was down, or skipped in an error state)',
+                     ', '.join(dropped))
         try:
             self._guard.firewall.filter_defer_apply_off()
         except Exception as exc:

@@ -58,9 +58,12 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
         return network_info
 
     def _sgfix_guest_state(self, instance):
+        # Unknown (None) leaves the decision to nova's own code path.
         try:
             return compat.power_state_of(self, instance)
-        except Exception:
+        except Exception as exc:
+            LOG.debug('Could not read the guest\'s power state: %s',
+                      filtering.describe(exc), instance=instance)
             return None
 
     # --- start-up resync -------------------------------------------------
