@@ -131,6 +131,16 @@ def remember_network_info(firewall, instance, network_info):
         firewall.network_infos[instance_id] = network_info
 
 
+def forget_instance(firewall, instance):
+    """Remove the firewall driver's record of ``instance``, if any."""
+    instance_id = field(instance, 'id')
+    state = _state(firewall)
+    for name in ('instance_info', 'instances', 'network_infos'):
+        records = state.get(name)
+        if isinstance(records, dict):
+            records.pop(instance_id, None)
+
+
 def cached_network_info(instance, legacy):
     """The network_info in the instance's info cache, or None.
 
@@ -294,3 +304,69 @@ def merge_network_info(network_info, new_vifs):
     if not added:
         return network_info
     return type(network_info)(list(network_info) + added)
+
+
+# --- libvirt domains (start-up resync: does a carried chain's guest run?) --
+
+def libvirt_connection(driver):
+    """The driver's libvirt connection.
+
+    Rocky and later keep it behind ``driver._host``; Grizzly and Havana
+    expose it as the ``_conn`` property.
+    """
+    host = getattr(driver, '_host', None)
+    if host is not None and hasattr(host, 'get_connection'):
+        return host.get_connection()
+    return driver._conn
+
+
+def _libvirt_module():
+    from nova.virt.libvirt import driver as libvirt_driver
+    return getattr(libvirt_driver, 'libvirt', None)
+
+
+def is_no_domain_error(exc):
+    """True for libvirt's "domain not found" (real and nova's fake)."""
+    code = getattr(exc, 'get_error_code', lambda: None)()
+    expected = getattr(_libvirt_module(), 'VIR_ERR_NO_DOMAIN', 42)
+    return code is not None and code == expected
+
+
+def domain_by_name(connection, name):
+    """The domain called ``name``, or None if libvirt has none.
+
+    nova's fake libvirt of Rocky and later has no ``lookupByName``.
+    """
+    if not hasattr(connection, 'lookupByName'):
+        for domain in all_domains(connection, 1 | 2):
+            if domain.name() == name:
+                return domain
+        return None
+    try:
+        return connection.lookupByName(name)
+    except Exception as exc:
+        if is_no_domain_error(exc):
+            return None
+        raise
+
+
+def all_domains(connection, flags):
+    """Every domain, running or defined, on any libvirt-python."""
+    if hasattr(connection, 'listAllDomains'):
+        return connection.listAllDomains(flags)
+    domains = [connection.lookupByID(number)
+               for number in connection.listDomainsID()]
+    return domains + [connection.lookupByName(name)
+                      for name in connection.listDefinedDomains()]
+
+
+def instance_name_for_id(instance_id):
+    """The domain name nova gives instance ``instance_id``, or None.
+
+    ``instance_name_template`` (default ``instance-%08x``) may name the uuid
+    instead, which a chain does not carry.
+    """
+    try:
+        return cfg.CONF.instance_name_template % int(instance_id)
+    except (TypeError, ValueError, KeyError, cfg.NoSuchOptError):
+        return None

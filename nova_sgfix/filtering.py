@@ -30,6 +30,9 @@ class FilterGuard(object):
 
     def __init__(self, firewall):
         self.firewall = firewall
+        #: Set by the start-up resync: called before anything is written
+        #: while it runs; raises when nothing may be written.
+        self.before_write = None
 
     @property
     def iptables(self):
@@ -85,6 +88,8 @@ class FilterGuard(object):
                   {'op': operation, 'known': known}, instance=instance)
         with self._refusing(instance, operation,
                             'security group filter could not be established'):
+            if apply_now:
+                self._check_writable()
             self.firewall.setup_basic_filtering(instance, network_info)
             if known:
                 compat.remember_network_info(self.firewall, instance,
@@ -110,7 +115,16 @@ class FilterGuard(object):
         with self._refusing(instance, operation,
                             'pending security group rules could not be '
                             'written'):
+            self._check_writable()
             self._write_if_deferred()
+
+    def forget(self, instance):
+        """Drop the firewall's record of a registration that failed."""
+        compat.forget_instance(self.firewall, instance)
+
+    def _check_writable(self):
+        if self.before_write is not None:
+            self.before_write()
 
     @contextlib.contextmanager
     def _refusing(self, instance, operation, failure):

@@ -92,8 +92,9 @@ class RestartResyncTest(base.FunctionalTestCase):
 
         self.assertTrue(host.is_filtered(first))
         self.assertTrue(host.is_filtered(second))
-        self.assertIn('could not restore the security group filter of '
-                      'instance %d' % broken.id, logs.output)
+        self.assertTrue(host.is_filtered(broken))
+        self.assertIn('could not register instance %d' % broken.id,
+                      logs.output)
 
     def test_restart_with_broken_iptables_starts_and_guards_refuse(self):
         host = self.sgfix_host()

@@ -194,3 +194,30 @@ class IptablesFailureTest(base.FunctionalTestCase):
         self.assertEqual([1] * WAIT, host.soft_reboot_sleeps)
         self.assertRaises(self.nova_host.fakelibvirt.libvirtError,
                           host.domain, guest)
+
+
+class SoftRebootCostTest(base.FunctionalTestCase):
+    """The stopped guest's soft reboot stands in for a hard reboot."""
+
+    def _restores(self, host, operation, guest):
+        before = host.iptables.restores
+        operation(guest)
+        return host.iptables.restores - before
+
+    def test_stopped_guest_soft_reboot_costs_no_more_than_a_hard_reboot(
+            self):
+        for resync in (True, False):
+            host = self.sgfix_host(resync_on_start=resync)
+            soft, hard, _running = [host.boot(base.SSH_FROM_PEERS)
+                                    for _ in range(3)]
+            host.stop(soft)
+            host.stop(hard)
+            host.restart_compute()
+
+            soft_cost = self._restores(host, host.soft_reboot, soft)
+            hard_cost = self._restores(host, host.hard_reboot, hard)
+
+            self.assertLessEqual(soft_cost, hard_cost,
+                                 'resync_on_start=%s' % resync)
+            self.assertTrue(host.is_filtered(soft))
+            self.assertTrue(host.is_filtered(hard))

@@ -58,6 +58,7 @@ class CarriedChainsTest(testtools.TestCase):
         chain_removal.install(self.table, binary_name)
         self.carried = carryover.CarriedChains(self.table, 'nova-compute')
         self.carried.copy_from(SAVED)
+        self.carried.install_all()
 
     def rules(self, chain):
         return [rule.rule for rule in self.table.rules if rule.chain == chain]
@@ -81,12 +82,91 @@ class CarriedChainsTest(testtools.TestCase):
     def test_chains_already_in_memory_are_left_as_they_are(self):
         self.assertEqual(['-j DROP'], self.rules('sg-fallback'))
 
-    def test_release_drops_one_copy_and_keeps_the_others_jump(self):
-        self.assertTrue(self.carried.release(1))
+    def test_take_drops_one_copy_and_keeps_the_others_jump(self):
+        self.assertIsNotNone(self.carried.take(1))
         self.assertNotIn('inst-1', self.table.chains)
         self.assertEqual(['-d 192.0.2.20/32 -j nova-compute-inst-11'],
                          self.rules('local'))
-        self.assertFalse(self.carried.release(1))
+        self.assertIsNone(self.carried.take(1))
+
+    def test_put_back_reinstates_the_copy_and_drops_partial_rules(self):
+        copy = self.carried.take(1)
+        self.table.add_chain('inst-1')
+        self.table.add_rule('inst-1', '-j ACCEPT')
+
+        self.carried.put_back(1, copy, install=True)
+
+        self.assertNotIn('-j ACCEPT', self.rules('inst-1'))
+        self.assertEqual(4, len(self.rules('inst-1')))
+        self.assertIn('-d 192.0.2.10/32 -j nova-compute-inst-1',
+                      self.rules('local'))
+
+    def test_addresses_come_from_the_jumps_into_the_chain(self):
+        self.assertEqual(['192.0.2.10'], self.carried.addresses(1))
+        self.assertEqual(['192.0.2.20'], self.carried.addresses('11'))
 
     def test_other_tables_are_not_read(self):
         self.assertNotIn('PREROUTING', self.table.chains)
+
+
+class LazyCopyTest(testtools.TestCase):
+    """Copies reach the tables only when a write needs them."""
+
+    def setUp(self):
+        super(LazyCopyTest, self).setUp()
+        if linux_net is None:
+            self.skipTest('this nova has no nova-network IptablesTable')
+        self.table = linux_net.IptablesTable()
+        self.table.add_chain('local')
+        chain_removal.install(self.table, binary_name)
+        self.carried = carryover.CarriedChains(self.table, 'nova-compute')
+        self.carried.copy_from(SAVED)
+
+    def test_reading_puts_nothing_into_the_tables(self):
+        self.assertEqual(set(['1', '11']), self.carried.instance_ids)
+        self.assertNotIn('inst-1', self.table.chains)
+
+    def test_taking_an_uninstalled_copy_touches_no_rule(self):
+        before = list(self.table.rules)
+        self.assertIsNotNone(self.carried.take(11))
+        self.assertEqual(before, self.table.rules)
+        self.assertEqual(set(['1']), self.carried.instance_ids)
+
+
+class FakeSavingIptables(object):
+    def __init__(self, outputs):
+        self.outputs = list(outputs)
+        self.ipv4 = {'filter': linux_net.IptablesTable()} if linux_net else {}
+        self.ipv6 = {'filter': linux_net.IptablesTable()} if linux_net else {}
+
+    def execute(self, *args, **kwargs):
+        out = self.outputs.pop(0)
+        if isinstance(out, Exception):
+            raise out
+        return out, ''
+
+
+class UnreadableKernelTest(testtools.TestCase):
+
+    def setUp(self):
+        super(UnreadableKernelTest, self).setUp()
+        if linux_net is None:
+            self.skipTest('this nova has no nova-network IptablesTable')
+        self.patch(linux_net, 'binary_name', 'nova-compute')
+
+    def test_a_failed_read_is_kept_and_writes_are_refused(self):
+        iptables = FakeSavingIptables([RuntimeError('iptables-save: boom')] * 2)
+        carry = carryover.CarryOver(iptables)
+        carry.begin()
+        error = self.assertRaises(carryover.KernelRulesUnreadable,
+                                  carry.require_read)
+        self.assertIn('iptables-save: boom', str(error))
+
+    def test_a_later_successful_read_lifts_the_refusal(self):
+        iptables = FakeSavingIptables([RuntimeError('boom'), SAVED])
+        carry = carryover.CarryOver(iptables)
+        carry.begin()
+        self.assertTrue(carry.unread)
+        carry.require_read()
+        self.assertEqual({}, carry.unread)
+        self.assertEqual(set(['1', '11']), carry.instance_ids)

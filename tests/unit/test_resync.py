@@ -5,9 +5,20 @@ from __future__ import absolute_import
 import fixtures
 import testtools
 
+from nova_sgfix import domains
 from nova_sgfix import filtering
 from nova_sgfix import resync
 from tests.unit import fakes
+
+
+class FakeLookup(object):
+    def __init__(self, guests):
+        self.guests = guests
+
+    def presence(self, instance_id, addresses):
+        runs = self.guests.get(str(instance_id))
+        return domains.Presence(runs, 'instance-%s' % instance_id,
+                                'running' if runs else 'no domain')
 
 
 class StartupResyncTest(testtools.TestCase):
@@ -16,8 +27,10 @@ class StartupResyncTest(testtools.TestCase):
         super(StartupResyncTest, self).setUp()
         self.logs = self.useFixture(fixtures.FakeLogger(name='nova_sgfix'))
         self.firewall = fakes.FakeFirewall()
+        self.guests = {}
         self.resync = resync.StartupResync(
-            filtering.FilterGuard(self.firewall))
+            filtering.FilterGuard(self.firewall),
+            lambda: FakeLookup(self.guests))
 
     def test_every_instance_is_registered_and_written_once(self):
         self.resync.begin()

@@ -16,6 +16,7 @@ from nova_sgfix import compat
 from nova_sgfix import conf
 from nova_sgfix import exception
 from nova_sgfix import filtering
+from nova_sgfix import firewall_hooks
 from nova_sgfix import resync
 
 CONF = compat.cfg.CONF
@@ -32,10 +33,16 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
         super(LibvirtDriver, self).__init__(virtapi, read_only)
         self._sgfix_said_inactive = False
         self._sgfix_guard = filtering.FilterGuard(self.firewall_driver)
-        self._sgfix_resync = resync.StartupResync(self._sgfix_guard)
+        self._sgfix_resync = resync.StartupResync(
+            self._sgfix_guard, resync.domain_lookup_for(self))
+        self._sgfix_hooks = firewall_hooks.FirewallHooks(
+            self.firewall_driver, self._sgfix_resync.claim,
+            self._sgfix_resync.unclaim,
+            lambda instance_id: self._sgfix_resync.reap([instance_id]))
         if self._sgfix_active():
             chain_removal.install_on_manager(self.firewall_driver.iptables,
                                              compat.iptables_binary_name)
+            self._sgfix_hooks.install()
 
     def _sgfix_active(self):
         if not CONF.sgfix.enabled:
@@ -78,13 +85,18 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
         self._sgfix_resync.restore(instance, network_info)
 
     def filter_defer_apply_off(self):
-        self._sgfix_resync.finish()
-        super(LibvirtDriver, self).filter_defer_apply_off()
+        # While the kernel's rules cannot be read the applies stay deferred:
+        # a write now would drop the chains of guests nova has not reached.
+        if self._sgfix_resync.finish():
+            super(LibvirtDriver, self).filter_defer_apply_off()
 
     def get_available_resource(self, nodename):
         # First called by the compute manager's pre_start_hook, after every
         # instance went through _init_instance: the resync batch is complete.
+        # Later calls (the periodic resource update) let kept chains go once
+        # their guests stopped running.
         self._sgfix_resync.finish()
+        self._sgfix_resync.reap()
         return super(LibvirtDriver, self).get_available_resource(nodename)
 
     def _create_domain(self, *args, **kwargs):
@@ -110,10 +122,13 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
         if state is not None and state != power_state.RUNNING:
             LOG.info('Soft reboot of a guest that is not running: starting '
                      'it through the hard-reboot path, which re-establishes '
-                     'networking and filter and does not wait for a guest '
-                     'shutdown (OSSN-0022)', instance=instance)
-            return self._hard_reboot(context, instance, network_info,
-                                     block_device_info)
+                     'networking and does not wait for a guest shutdown '
+                     '(OSSN-0022)', instance=instance)
+            # The filter just established is what the hard-reboot path
+            # would tear down and rebuild: it is kept as it is.
+            with self._sgfix_hooks.keeping_filter_of(instance):
+                return self._hard_reboot(context, instance, network_info,
+                                         block_device_info)
         result = super(LibvirtDriver, self).reboot(
             context, instance, network_info, reboot_type, block_device_info,
             bad_volumes_callback, **kwargs)

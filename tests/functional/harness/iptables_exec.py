@@ -25,6 +25,8 @@ class NamespaceIptables(object):
         self.restores = 0
         self.saves = 0
         self.fail_restores = False
+        #: Number of iptables-save runs still to fail (-1: all of them).
+        self.fail_saves = 0
 
     def __call__(self, cmd, *args, **kwargs):
         if cmd not in ALLOWED:
@@ -40,6 +42,12 @@ class NamespaceIptables(object):
                     stderr='%s: line 2 failed (injected by the test)' % cmd)
         else:
             self.saves += 1
+            if self.fail_saves:
+                self.fail_saves -= 1 if self.fail_saves > 0 else 0
+                raise processutils.ProcessExecutionError(
+                    exit_code=1, cmd=' '.join(argv),
+                    stderr='%s: Permission denied (injected by the test)'
+                    % cmd)
         rc, out, err = netns.run(self.namespace, argv,
                                  process_input=process_input, check=False)
         if rc != 0:

@@ -58,6 +58,10 @@ def sgfix_driver_class():
     return LibvirtDriver
 
 
+class InitAborted(Exception):
+    """An exception out of nova-compute's instance loop at start-up."""
+
+
 class SecurityGroupRules(object):
     """The security-group rules nova would read from its database."""
 
@@ -88,6 +92,8 @@ class Guest(object):
         self.mac = mac
         self.ip6 = ip6
         self.deleted = False
+        #: Why nova's start-up loop leaves this instance out, if it does.
+        self.left_out = None
 
     @property
     def id(self):
@@ -279,14 +285,27 @@ class NovaComputeHost(fixtures.Fixture):
         self.driver.init_host(NODENAME)
         return self.driver
 
-    def restart_compute(self):
-        """Restart the way ComputeManager.init_host and pre_start_hook do."""
+    def restart_compute(self, abort_after=None):
+        """Restart the way ComputeManager.init_host and pre_start_hook do.
+
+        Instances nova leaves out of its loop (``guest.left_out``: deleted
+        in the database while nova-compute was down, or in ERROR on Rocky
+        and Train, where ``_init_instance`` returns before ``plug_vifs``)
+        are skipped.
+
+        :param abort_after: raise ``InitAborted`` out of the instance loop
+            after that many instances, as an exception from
+            ``_init_instance`` does: the manager's ``finally`` still turns
+            nova's deferral off, ``pre_start_hook`` never runs.
+        """
         driver = self.start_compute()
         if self.defer_iptables_apply:
             driver.filter_defer_apply_on()
         try:
-            for guest in self.guests:
-                if guest.deleted:
+            for number, guest in enumerate(self.guests):
+                if abort_after is not None and number >= abort_after:
+                    raise InitAborted('_init_instance failed (injected)')
+                if guest.deleted or guest.left_out:
                     continue
                 driver.plug_vifs(guest.instance, guest.network_info)
                 if self.power_state(guest) == power_state.RUNNING:
@@ -338,6 +357,13 @@ class NovaComputeHost(fixtures.Fixture):
     def power_state(self, guest):
         return self.driver.get_info(guest.instance).state
 
+    def runs(self, guest):
+        """True if the hypervisor runs the guest's domain."""
+        try:
+            return self.domain(guest).isActive() == 1
+        except fakelibvirt.libvirtError:
+            return False
+
     def domain(self, guest):
         return self.hypervisor.lookupByUUIDString(guest.instance.uuid)
 
@@ -379,10 +405,20 @@ class NovaComputeHost(fixtures.Fixture):
         self.driver.destroy(self.context, guest.instance, guest.network_info)
         guest.deleted = True
 
-    def delete_while_down(self, guest):
-        """The instance was deleted while nova-compute was not running."""
-        self.domain(guest).destroy()
+    def delete_while_down(self, guest, domain_keeps_running=False):
+        """The instance was deleted while nova-compute was not running.
+
+        :param domain_keeps_running: as with Havana's ``_local_delete``,
+            which only changes the database: the domain runs on until
+            ``running_deleted_instance_action`` (default ``log``) acts.
+        """
+        if not domain_keeps_running:
+            self.domain(guest).destroy()
         guest.deleted = True
+
+    def destroy_domain(self, guest):
+        """The domain goes away outside nova (an operator, a reaper)."""
+        self.domain(guest).destroy()
 
     def soft_reboot(self, guest):
         self.driver.reboot(self.context, guest.instance, guest.network_info,
