@@ -18,8 +18,8 @@ from __future__ import print_function
 
 import collections
 
-from nova_sgfix.audit import guests as guests_mod
-from nova_sgfix.audit import ruleset as ruleset_mod
+from nova_sgfix.audit import matches as matches_mod
+from nova_sgfix.audit import walk as walk_mod
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATUS_NAMES = {OK: 'OK', WARNING: 'WARNING', CRITICAL: 'CRITICAL',
@@ -28,8 +28,6 @@ STATUS_NAMES = {OK: 'OK', WARNING: 'WARNING', CRITICAL: 'CRITICAL',
 DORMANT_STATES = frozenset(['paused', 'pmsuspended'])
 # Worst first: an unreadable guest may be an exposed running one.
 _SEVERITY = {OK: 0, WARNING: 1, UNKNOWN: 2, CRITICAL: 3}
-TOP_CHAIN = 'nova-filter-top'
-DROPPING_TARGETS = frozenset(['DROP', 'REJECT'])
 
 GuestResult = collections.namedtuple(
     'GuestResult', 'name uuid state ips verdict reason')
@@ -46,122 +44,99 @@ def worst(statuses):
     return max(statuses, key=_SEVERITY.get) if statuses else OK
 
 
-def _reaches(chains, name, target):
-    """Problem text unless ``name`` jumps unconditionally to ``target``."""
-    chain = chains.get(name)
-    if chain is None:
-        return 'chain %s is missing' % name
-    for rule in chain.rules:
-        if rule.unconditional:
-            if rule.target == target:
-                return None
-            if rule.target in ruleset_mod.PASSING_TARGETS:
-                return '%s lets traffic through before %s' % (name, target)
-    return '%s does not jump to %s' % (name, target)
-
-
 class FamilyView(object):
-    """One address family's filter table, indexed for per-IP questions."""
+    """One address family's filter table, asked per guest address.
+
+    A finding is ``(verdict, text)``: CRITICAL when the packet can be
+    accepted outside the guest's own instance chain or the guest has no
+    chain, WARNING when that depends on a rule the audit cannot judge.
+    """
 
     def __init__(self, ruleset, binary_name='nova-compute', family=4):
         self.local = binary_name + '-local'
         self.inst_prefix = binary_name + '-inst-'
-        self.fallback = binary_name + '-sg-fallback'
         self.label = 'ip6tables' if family == 6 else 'iptables'
-        self._chain_problems = {}
-        self.jumps = {}
-        self.jumps_by_chain = {}
         chains = ruleset.table('filter') if ruleset is not None else None
-        self.chains = chains or {}
+        self.walker = None
+        self.jumps_by_chain = {}
         if chains is None:
             self.path_problem = 'no filter table in the %s ruleset' % (
                 self.label)
             return
-        self.path_problem = (_reaches(chains, 'FORWARD', TOP_CHAIN) or
-                             _reaches(chains, TOP_CHAIN, self.local))
-        if self.path_problem is None:
-            self._index_local(chains[self.local])
-
-    def _index_local(self, chain):
-        for rule in chain.rules:
-            if rule.unconditional:
-                if rule.target in ruleset_mod.PASSING_TARGETS:
-                    break
-                continue
-            m = rule.matches
-            if len(m) != 2 or m[0] not in ('-d', '--destination'):
-                continue
-            parsed = guests_mod.host_address(m[1])
-            if parsed is None or parsed[1] in self.jumps:
-                continue
-            self.jumps[parsed[1]] = rule.target
-            self.jumps_by_chain.setdefault(rule.target, []).append(parsed[1])
-
-    def chain_problem(self, name):
-        """Problem text unless chain ``name`` ends in the DROP fallback."""
-        if name not in self._chain_problems:
-            problem = _reaches(self.chains, name, self.fallback)
-            if problem is None:
-                problem = self._fallback_problem()
-            self._chain_problems[name] = problem
-        return self._chain_problems[name]
-
-    def _fallback_problem(self):
-        chain = self.chains.get(self.fallback)
-        if chain is None:
-            return 'chain %s is missing' % self.fallback
-        for rule in chain.rules:
-            if rule.unconditional:
-                if rule.target in DROPPING_TARGETS:
-                    return None
-                if rule.target in ruleset_mod.PASSING_TARGETS:
-                    break
-        return '%s does not DROP' % self.fallback
+        self.path_problem = None
+        self.walker = walk_mod.Walker(chains, self.inst_prefix)
+        local = self.walker.chains.get(self.local)
+        for host, indices in (local.by_host.items() if local else ()):
+            for index in indices:
+                target = local.rules[index].target
+                if target and target.startswith(self.inst_prefix):
+                    self.jumps_by_chain.setdefault(target, []).append(host)
 
     def address_problem(self, addr):
-        """Problem text unless ``addr`` reaches a dropping instance chain.
-
-        :returns: ``(problem or None, instance chain or None)``
-        """
+        """Findings for one address, and its instance chain (or None)."""
         if self.path_problem:
-            return self.path_problem, None
-        target = self.jumps.get(addr)
-        if target is None:
-            return 'no jump in %s' % self.local, None
-        if not target.startswith(self.inst_prefix):
-            return ('%s sends it to %s, not to an instance chain'
-                    % (self.local, target)), None
-        return self.chain_problem(target), target
+            return [(CRITICAL, self.path_problem)], None
+        host = matches_mod.address_value(addr)
+        own = self.walker.own_chain(self.local, host)
+        if own is None:
+            return [(CRITICAL, 'no jump in %s' % self.local)], None
+        if own not in self.walker.chains:
+            return [(CRITICAL, 'chain %s is missing' % own)], None
+        summary = self.walker.walk(host, own)
+        # The most certain exposure says enough; -v lists no more than that.
+        for level, what in summary.exposures[:1]:
+            text = walk_mod.describe(what)
+            if level == walk_mod.YES:
+                return [(CRITICAL, 'accepted by %s' % text)], own
+            return [(WARNING, 'may be accepted by %s' % text)], own
+        if summary.own == walk_mod.NO:
+            return [(WARNING, '%s is not reached from FORWARD' % own)], own
+        return [], own
 
     def chains_problem(self, chains):
-        """For an IPv6 NIC whose address is unknown: any jump to its chain."""
+        """For an IPv6 NIC whose address is unknown: its chain's jumps."""
         if self.path_problem:
-            return self.path_problem
-        for chain in chains:
-            if self.jumps_by_chain.get(chain):
-                return self.chain_problem(chain)
-        return 'no jump in %s to %s' % (self.local, ', '.join(sorted(chains))
-                                        or 'the instance chain')
+            return [(CRITICAL, self.path_problem)]
+        findings = []
+        for chain in sorted(chains):
+            for host in self.jumps_by_chain.get(chain, ()):
+                text = '%s' % matches_mod.format_address(host)
+                found, _own = self.address_problem(text)
+                findings.extend((v, '%s: %s' % (text, t)) for v, t in found)
+                return findings
+        return [(CRITICAL, 'no jump in %s to %s' % (
+            self.local, ', '.join(sorted(chains)) or 'the instance chain'))]
 
 
-def _nic_findings(nic, view4, view6, problems, doubts):
+def _add(findings, addr, problems, warnings):
+    for verdict, text in findings:
+        (problems if verdict == CRITICAL else warnings).append(
+            '%s: %s' % (addr, text) if addr else text)
+
+
+def _nic_findings(nic, view4, view6, problems, warnings, doubts):
     if nic.filter_name is None:
         doubts.append('interface %s has no nova filterref' % nic.mac)
         return
-    if not nic.filter_found:
+    if nic.filter_found is False:
         problems.append('nwfilter %s is missing' % nic.filter_name)
     for value in nic.unreadable:
         doubts.append("%s: not an address: '%s'" % (nic.filter_name, value))
     if not nic.ipv4 and not nic.has_ipv6:
         if nic.filter_found:
             doubts.append('nwfilter %s names no fixed IP' % nic.filter_name)
+        elif nic.filter_found is None:
+            doubts.append('no fixed IP known for %s: %s' % (
+                nic.mac, nic.filter_error or 'nwfilter not readable'))
         return
     chains = set()
     for addr in nic.ipv4:
-        problem, chain = view4.address_problem(addr)
-        if problem:
-            problems.append('%s: %s' % (addr, problem))
-        elif chain:
+        if view4 is None:
+            doubts.append('%s: no iptables ruleset was read' % addr)
+            continue
+        findings, chain = view4.address_problem(addr)
+        _add(findings, addr, problems, warnings)
+        if chain:
             chains.add(chain)
     if not nic.has_ipv6:
         return
@@ -170,13 +145,11 @@ def _nic_findings(nic, view4, view6, problems, doubts):
                       % nic.mac)
         return
     for addr in nic.ipv6:
-        problem, _chain = view6.address_problem(addr)
-        if problem:
-            problems.append('%s: %s' % (addr, problem))
+        findings, _chain = view6.address_problem(addr)
+        _add(findings, addr, problems, warnings)
     if not nic.ipv6:
-        problem = view6.chains_problem(chains)
-        if problem:
-            problems.append('IPv6 of %s: %s' % (nic.mac, problem))
+        _add(view6.chains_problem(chains), 'IPv6 of %s' % nic.mac,
+             problems, warnings)
 
 
 def audit_guest(guest, view4, view6=None):
@@ -189,16 +162,18 @@ def audit_guest(guest, view4, view6=None):
     if guest.error:
         return GuestResult(guest.name, guest.uuid, guest.state, ips,
                            UNKNOWN, guest.error)
-    problems, doubts = [], []
+    problems, warnings, doubts = [], [], []
     for nic in guest.nics:
-        _nic_findings(nic, view4, view6, problems, doubts)
+        _nic_findings(nic, view4, view6, problems, warnings, doubts)
     if problems:
         verdict = WARNING if guest.state in DORMANT_STATES else CRITICAL
     elif doubts:
         verdict = UNKNOWN
+    elif warnings:
+        verdict = WARNING
     else:
         verdict = OK
-    reason = '; '.join(problems + doubts) or (
+    reason = '; '.join(problems + warnings + doubts) or (
         'filtered' if guest.nics else 'no network interfaces')
     return GuestResult(guest.name, guest.uuid, guest.state, ips, verdict,
                        reason)
@@ -218,7 +193,8 @@ def audit(guests, ruleset4, ruleset6=None, binary_name='nova-compute'):
     :param ruleset6: the parsed ip6tables ruleset, or None if not read
     :returns: a :class:`Report`
     """
-    view4 = FamilyView(ruleset4, binary_name, 4)
+    view4 = (FamilyView(ruleset4, binary_name, 4)
+             if ruleset4 is not None else None)
     view6 = (FamilyView(ruleset6, binary_name, 6)
              if ruleset6 is not None else None)
     results = [audit_guest(g, view4, view6) for g in guests if g.active]

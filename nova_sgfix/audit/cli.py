@@ -61,8 +61,18 @@ def _describe(result):
     return '%s (%s): %s' % (result.name, result.state, result.reason)
 
 
+def counts(report):
+    """``N critical, N warning, N ok, N unknown``: guests per verdict."""
+    found = dict((s, 0) for s in check.STATUS_NAMES)
+    for r in report.results:
+        found[r.verdict] += 1
+    return '%d critical, %d warning, %d ok, %d unknown' % (
+        found[check.CRITICAL], found[check.WARNING], found[check.OK],
+        found[check.UNKNOWN])
+
+
 def summary(report):
-    """The text after ``STATUS: `` on the first line."""
+    """The text after ``STATUS: `` on the first line, after the counts."""
     results = report.results
     if report.status == check.OK:
         return '%d active guests filtered (%d IPs)' % (
@@ -99,7 +109,8 @@ def render(report, fmt, verbose, error=None):
                         'verdict': check.STATUS_NAMES[r.verdict],
                         'reason': r.reason} for r in report.results],
         }, indent=2, separators=(',', ': '), sort_keys=True)
-    lines = ['%s: %s | %s' % (status, text, _perfdata(report))]
+    lines = ['%s: %s; %s | %s' % (status, counts(report), text,
+                                  _perfdata(report))]
     if verbose:
         for r in report.results:
             lines.append('%s %s %s %s [%s]: %s' % (

@@ -29,12 +29,22 @@ class GuestXMLError(ValueError):
     """A domain or nwfilter XML document cannot be read."""
 
 
+class FilterUnavailable(Exception):
+    """nwfilters cannot be read at all (no nwfilter driver, ...).
+
+    Raised by a filter lookup; the guest is then judged on the addresses
+    its domain XML names.
+    """
+
+
 class Nic(collections.namedtuple(
-        'Nic', 'mac filter_name filter_found ipv4 ipv6 has_ipv6 unreadable')):
+        'Nic', 'mac filter_name filter_found ipv4 ipv6 has_ipv6 unreadable '
+        'filter_error')):
     """One interface of a guest.
 
     filter_name is None when the interface carries no nova filterref;
-    filter_found is False when libvirt has no nwfilter of that name; ipv4
+    filter_found is False when libvirt has no nwfilter of that name, None
+    when nwfilters could not be read (filter_error says why); ipv4
     and ipv6 are normalised host addresses; has_ipv6 says nova gave the NIC
     an IPv6 subnet even if no address could be derived; unreadable lists
     parameter values that are not addresses.
@@ -131,7 +141,12 @@ def domain_interfaces(xml):
     return root.findtext('name'), root.findtext('uuid'), nics
 
 
-def _nic(mac, filter_name, filter_xml, params):
+def _nic(mac, filter_name, lookup_filter, params):
+    error = None
+    try:
+        filter_xml = lookup_filter(filter_name)
+    except FilterUnavailable as exc:
+        filter_xml, error = None, str(exc)
     params = dict((k, list(v)) for k, v in params.items())
     if filter_xml is not None:
         for key, values in filter_parameters(filter_xml).items():
@@ -149,8 +164,9 @@ def _nic(mac, filter_name, filter_xml, params):
         if derived and derived not in ipv6:
             ipv6.append(derived)
     has_ipv6 = bool(ipv6 or params.get('RASERVER') or params.get('PROJNET6'))
-    return Nic(mac, filter_name, filter_xml is not None, ipv4, ipv6,
-               has_ipv6, unreadable)
+    found = None if error else filter_xml is not None
+    return Nic(mac, filter_name, found, ipv4, ipv6, has_ipv6, unreadable,
+               error)
 
 
 def build_guest(domain_xml, state, active, lookup_filter):
@@ -168,10 +184,9 @@ def build_guest(domain_xml, state, active, lookup_filter):
         nics = []
         for mac, filter_name, params in raw:
             if filter_name is None:
-                nics.append(Nic(mac, None, False, [], [], False, []))
+                nics.append(Nic(mac, None, False, [], [], False, [], None))
                 continue
-            nics.append(_nic(mac, filter_name, lookup_filter(filter_name),
-                             params))
+            nics.append(_nic(mac, filter_name, lookup_filter, params))
     except GuestXMLError as exc:
         name, uuid = _identity(domain_xml)
         return Guest(name, uuid, state, active, [], str(exc))

@@ -70,7 +70,9 @@ def libvirt_filter_lookup(conn):
     """Return a lookup of nwfilter XML by name through ``conn``.
 
     A filter libvirt does not have gives None; a connection without an
-    nwfilter driver (such as libvirt's test driver) raises SourceError.
+    nwfilter driver (such as libvirt's test driver) raises
+    :class:`guests_mod.FilterUnavailable`, so that guests whose domain XML
+    names their addresses are still judged.
     """
     libvirt = _libvirt()
 
@@ -82,8 +84,9 @@ def libvirt_filter_lookup(conn):
             if code == _ERR_NO_NWFILTER:
                 return None
             if code == _ERR_NO_SUPPORT:
-                raise SourceError('this libvirt connection has no nwfilter '
-                                  'driver (use --nwfilter-dir): %s' % exc)
+                raise guests_mod.FilterUnavailable(
+                    'this libvirt connection has no nwfilter driver (use '
+                    '--nwfilter-dir): %s' % exc)
             raise SourceError('cannot read nwfilter %s: %s' % (name, exc))
     return lookup
 

@@ -74,7 +74,9 @@ class UnreadableInputTest(unittest.TestCase):
         cli.run = broken
         code, out, err = runner.run_cli([])
         self.assertEqual(check.UNKNOWN, code)
-        self.assertTrue(out.startswith('UNKNOWN: internal error: KeyError'))
+        self.assertTrue(out.startswith(
+            'UNKNOWN: 0 critical, 0 warning, 0 ok, 0 unknown; '
+            'internal error: KeyError'))
         self.assertNotIn('Traceback', err)
 
     def test_host_wide_error_in_json_has_status_and_no_guests(self):
@@ -92,7 +94,8 @@ class RenderTest(unittest.TestCase):
         text = cli.render(check.Report(check.OK, results(check.OK,
                                                          check.OK)),
                           'nagios', False)
-        self.assertEqual('OK: 2 active guests filtered (2 IPs) | guests=2 '
+        self.assertEqual('OK: 0 critical, 0 warning, 2 ok, 0 unknown; '
+                         '2 active guests filtered (2 IPs) | guests=2 '
                          'critical=0 warning=0 unknown=0', text)
 
     def test_first_line_names_the_guests_and_ips_at_fault_worst_first(self):
@@ -101,7 +104,8 @@ class RenderTest(unittest.TestCase):
                                       check.CRITICAL))
         first = cli.render(report, 'nagios', False).splitlines()[0]
         self.assertEqual(
-            'CRITICAL: 2 of 3 active guests not filtered: '
+            'CRITICAL: 1 critical, 1 warning, 1 ok, 0 unknown; '
+            '2 of 3 active guests not filtered: '
             'instance-00000003 (running): 10.0.0.3: no jump; '
             'instance-00000002 (paused): 10.0.0.2: no jump '
             '| guests=3 critical=1 warning=1 unknown=0', first)

@@ -91,7 +91,8 @@ class LibvirtTestDriverTest(unittest.TestCase):
     def test_every_guest_behind_its_instance_chain_is_ok(self):
         code, out, _err = self.audit('filtered.rules')
         self.assertEqual(check.OK, code)
-        self.assertEqual('OK: 3 active guests filtered (4 IPs) | guests=3 '
+        self.assertEqual('OK: 0 critical, 0 warning, 3 ok, 0 unknown; '
+                         '3 active guests filtered (4 IPs) | guests=3 '
                          'critical=0 warning=0 unknown=0\n', out)
 
     def test_running_guest_without_instance_chain_is_critical(self):
@@ -101,7 +102,8 @@ class LibvirtTestDriverTest(unittest.TestCase):
         code, out, _err = self.audit('after-restart.rules')
         self.assertEqual(check.CRITICAL, code)
         self.assertTrue(out.startswith(
-            'CRITICAL: 2 of 3 active guests not filtered: '
+            'CRITICAL: 1 critical, 1 warning, 1 ok, 0 unknown; '
+            '2 of 3 active guests not filtered: '
             'instance-00000001 (running): 10.0.0.3: no jump in '
             'nova-compute-local; instance-00000002 (paused): 10.0.0.4: '
             'no jump in nova-compute-local |'), out)
@@ -153,7 +155,8 @@ class LibvirtTestDriverTest(unittest.TestCase):
             uri='qemu+unix:///system?socket=/nonexistent/libvirt-sock-ro')
         self.assertEqual(check.UNKNOWN, code)
         self.assertTrue(out.startswith(
-            'UNKNOWN: cannot connect to libvirt at qemu+unix:///system'), out)
+            'UNKNOWN: 0 critical, 0 warning, 0 ok, 0 unknown; cannot '
+            'connect to libvirt at qemu+unix:///system'), out)
         self.assertNotIn('Traceback', out + err)
 
     def test_connection_without_nwfilter_driver_is_unknown_not_ok(self):
