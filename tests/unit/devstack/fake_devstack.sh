@@ -3,7 +3,8 @@
 # nova-sgfix plugin uses, for the plugin harness tests. Written for these
 # tests (no DevStack code): the INI helpers keep DevStack's observable
 # behaviour (iniset adds a missing section and option, replaces an existing
-# value in place; iniget prints the value without surrounding blanks).
+# value in place; iniget prints the value without surrounding blanks;
+# inidelete removes the option, keeping the section).
 # Calls with effects outside nova.conf are recorded in $FAKE_DEVSTACK_LOG.
 
 function _fake_devstack_record {
@@ -46,6 +47,34 @@ function iniget {
             }
         }
         END { print value }' "$1"
+}
+
+# ini_has_option FILE SECTION OPTION
+function ini_has_option {
+    awk -v section="[$2]" -v option="$3" '
+        /^\[/ { here = ($0 == section); next }
+        here && index($0, "=") {
+            key = substr($0, 1, index($0, "=") - 1)
+            gsub(/^[ \t]+|[ \t]+$/, "", key)
+            if (key == option) found = 1
+        }
+        END { exit !found }' "$1"
+}
+
+# inidelete FILE SECTION OPTION
+function inidelete {
+    local file=$1 tmp
+    tmp=$(mktemp "$file.XXXXXX")
+    awk -v section="[$2]" -v option="$3" '
+        /^\[/ { here = ($0 == section) }
+        here && index($0, "=") {
+            key = substr($0, 1, index($0, "=") - 1)
+            gsub(/^[ \t]+|[ \t]+$/, "", key)
+            if (key == option) next
+        }
+        { print }' "$file" >"$tmp"
+    cat "$tmp" >"$file"
+    rm -f "$tmp"
 }
 
 # iniset FILE SECTION OPTION VALUE
