@@ -1,4 +1,4 @@
-"""The previous nova-compute's instance chains, kept until their guest is known.
+"""The previous nova-compute's instance chains, kept while their guest may run.
 
 nova's IptablesManager rewrites every kernel rule that carries its binary
 name from what the new process holds in memory. The chains the kernel holds
@@ -146,6 +146,11 @@ class CarriedChains(object):
             self.install(key)
 
 
+def holds_copy(taken):
+    """True if what ``CarryOver.take`` returned holds any chain."""
+    return any(copy is not None for copy in taken.values())
+
+
 class CarryOver(object):
     """Carried chains of the IPv4 (and, with use_ipv6, IPv6) filter table."""
 
@@ -219,6 +224,5 @@ class CarryOver(object):
                 self.families[ipv4].put_back(instance_id, copy, install)
 
     def drop(self, instance_id):
-        """Forget a copy and remove it from the tables; True if one was kept."""
-        return any(copy is not None
-                   for copy in self.take(instance_id).values())
+        """Forget a copy, remove it from the tables; True if there was one."""
+        return holds_copy(self.take(instance_id))

@@ -29,8 +29,8 @@ class FirewallHooks(object):
     """Wraps one firewall driver instance's registration and teardown.
 
     :param claim: ``claim(instance_id, network_info)`` before a
-        registration; what it
-        returns goes to ``unclaim(instance_id, token)`` if it fails.
+        registration; what it returns goes to
+        ``unclaim(instance_id, token)`` if the registration fails.
     :param unfiltered: ``unfiltered(instance_id)`` after a teardown.
     """
 

@@ -74,9 +74,9 @@ class StartupResync(object):
                 instance, network_info, 'restore the filter of',
                 apply_now=False)
         except exception.FilterSetupFailed as exc:
-            self.failed.append(instance_id)
+            self.failed.append(str(instance_id))
             self._guard.forget(instance)
-            had_chain = any(copy is not None for copy in taken.values())
+            had_chain = carryover.holds_copy(taken)
             self._carried.put_back(instance_id, taken, install=False)
             LOG.error('Start-up resync could not register instance %(id)s '
                       'with the firewall: %(reason)s; %(previous)s',
@@ -137,7 +137,7 @@ class StartupResync(object):
                 continue
             self._carried.install(key)
             self.orphans[key] = presence
-            why = ('its registration failed' if _int(key) in self.failed
+            why = ('its registration failed' if key in self.failed
                    else 'nova-compute did not initialise it (deleted '
                    'while nova-compute was down, in an error state, or '
                    'the start-up ended early)')
@@ -172,7 +172,7 @@ class StartupResync(object):
             return None
         taken = self._carried.take(instance_id)
         presence = self.orphans.pop(str(instance_id), None)
-        if not any(copy is not None for copy in taken.values()):
+        if not carryover.holds_copy(taken):
             return None
         if presence is not None:
             LOG.info('The kept chain of instance %s is replaced by its own '
@@ -216,13 +216,6 @@ class StartupResync(object):
             compat.mark_tables_dirty(self._guard.iptables)
             LOG.warning('Could not write the removal of kept chains yet: %s',
                         filtering.describe(exc))
-
-
-def _int(key):
-    try:
-        return int(key)
-    except ValueError:
-        return key
 
 
 def domain_lookup_for(driver):

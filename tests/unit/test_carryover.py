@@ -44,10 +44,11 @@ def binary_name():
     return 'nova-compute'
 
 
-class CarriedChainsTest(testtools.TestCase):
+class CarriedTableTest(testtools.TestCase):
+    """A nova filter table holding the copies of ``SAVED``, not installed."""
 
     def setUp(self):
-        super(CarriedChainsTest, self).setUp()
+        super(CarriedTableTest, self).setUp()
         if linux_net is None:
             self.skipTest('this nova has no nova-network IptablesTable')
         self.patch(linux_net, 'binary_name', 'nova-compute')
@@ -58,6 +59,12 @@ class CarriedChainsTest(testtools.TestCase):
         chain_removal.install(self.table, binary_name)
         self.carried = carryover.CarriedChains(self.table, 'nova-compute')
         self.carried.copy_from(SAVED)
+
+
+class CarriedChainsTest(CarriedTableTest):
+
+    def setUp(self):
+        super(CarriedChainsTest, self).setUp()
         self.carried.install_all()
 
     def rules(self, chain):
@@ -109,18 +116,8 @@ class CarriedChainsTest(testtools.TestCase):
         self.assertNotIn('PREROUTING', self.table.chains)
 
 
-class LazyCopyTest(testtools.TestCase):
+class LazyCopyTest(CarriedTableTest):
     """Copies reach the tables only when a write needs them."""
-
-    def setUp(self):
-        super(LazyCopyTest, self).setUp()
-        if linux_net is None:
-            self.skipTest('this nova has no nova-network IptablesTable')
-        self.table = linux_net.IptablesTable()
-        self.table.add_chain('local')
-        chain_removal.install(self.table, binary_name)
-        self.carried = carryover.CarriedChains(self.table, 'nova-compute')
-        self.carried.copy_from(SAVED)
 
     def test_reading_puts_nothing_into_the_tables(self):
         self.assertEqual(set(['1', '11']), self.carried.instance_ids)
@@ -155,7 +152,8 @@ class UnreadableKernelTest(testtools.TestCase):
         self.patch(linux_net, 'binary_name', 'nova-compute')
 
     def test_a_failed_read_is_kept_and_writes_are_refused(self):
-        iptables = FakeSavingIptables([RuntimeError('iptables-save: boom')] * 2)
+        iptables = FakeSavingIptables(
+            [RuntimeError('iptables-save: boom')] * 2)
         carry = carryover.CarryOver(iptables)
         carry.begin()
         error = self.assertRaises(carryover.KernelRulesUnreadable,
