@@ -95,13 +95,14 @@ def tree(ref):
     paths = [path for path in TREE_PATHS if path in present]
     top = tempfile.mkdtemp(prefix='devstack-%s-' % ref.replace('/', '-'))
     atexit.register(shutil.rmtree, top, True)
-    archive = subprocess.Popen(
-        ['git', '--git-dir=' + git_dir(), 'archive', ref] + paths,
-        stdout=subprocess.PIPE)
-    untar = subprocess.Popen(['tar', '-x', '-C', top], stdin=archive.stdout)
-    archive.stdout.close()
-    if untar.wait() != 0 or archive.wait() != 0:
+    # Through a file, not a pipe between two children: once nova's tests
+    # monkey-patched this worker with eventlet, such a pipe breaks.
+    tarball = os.path.join(top, '.archive.tar')
+    if (subprocess.call(['git', '--git-dir=' + git_dir(), 'archive',
+                         '-o', tarball, ref] + paths) != 0 or
+            subprocess.call(['tar', '-x', '-C', top, '-f', tarball]) != 0):
         raise RuntimeError('git archive %s failed' % ref)
+    os.remove(tarball)
     _trees[ref] = top
     return top
 

@@ -319,7 +319,11 @@ class PluginReleaseTest(harness.DevStackTestCase):
         shutil.rmtree(os.path.join(self.nova_dir, 'nova.egg-info'))
         status, out, err = self.stack(self.env(PYTHON=sys.executable))
         self.assertEqual(0, status, out + err)
-        self.assertIn('nova-sgfix: nova %s: ' % version, out)
+        if int(version.split('.')[0]) >= 21:
+            said = 'nova-sgfix: nova %s (Ussuri 21.0.0 or later) ' % version
+        else:
+            said = 'nova-sgfix: nova %s: ' % version
+        self.assertIn(said, out)
         conf = harness.load_nova_conf(self.nova_conf)
         expected = harness.SGFIX_VIRT_DRIVER
         if int(version.split('.')[0]) >= 21:
