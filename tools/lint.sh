@@ -17,7 +17,7 @@ if [ ! -f "$venv/.complete" ]; then
 fi
 
 status=0
-"$venv/bin/flake8" nova_sgfix tests tools || status=1
+"$venv/bin/flake8" nova_sgfix nova tests tools || status=1
 for doc in README.rst doc/*.rst constraints/README.rst; do
     "$venv/bin/python" -m docutils --halt=warning "$doc" >/dev/null \
         || { echo "reStructuredText problems in $doc" >&2; status=1; }
