@@ -116,20 +116,22 @@ class DevStackTestCase(testtools.TestCase):
                     'Summary: Cloud computing fabric controller\n' % version)
 
     def use_checkout_with_virt_module(self):
-        """Replace the checkout by one that has nova/virt/sgfix.
+        """The checkout's nova/virt/sgfix (Newton..Train name) module.
 
-        The Newton..Train name (compute_driver = sgfix.LibvirtDriver) needs
-        that module; this checkout holds the plugin of the tree under test.
+        ``compute_driver = sgfix.LibvirtDriver`` needs that module; the
+        checkout under test ships it.
         """
+        module = os.path.join(self.checkout, 'nova', 'virt', 'sgfix')
+        assert os.path.isfile(os.path.join(module, '__init__.py')), module
+        return module
+
+    def use_checkout_without_virt_module(self):
+        """Replace the checkout by one that lacks nova/virt/sgfix."""
         os.unlink(self.checkout)
-        os.makedirs(os.path.join(self.checkout, 'nova', 'virt', 'sgfix'))
+        os.makedirs(self.checkout)
         for name in ('setup.py', 'devstack'):
             os.symlink(os.path.join(REPO_ROOT, name),
                        os.path.join(self.checkout, name))
-        module = os.path.join(self.checkout, 'nova', 'virt', 'sgfix')
-        with open(os.path.join(module, '__init__.py'), 'w') as f:
-            f.write('from nova_sgfix.virt.libvirt import LibvirtDriver\n')
-        return module
 
     def write_nova_conf(self, driver=STOCK_DRIVER, firewall=IPTABLES_FIREWALL):
         with open(self.nova_conf, 'w') as f:

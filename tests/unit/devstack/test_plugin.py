@@ -276,6 +276,7 @@ class PluginReleaseTest(harness.DevStackTestCase):
         self.assertFalse(os.path.lexists(link))
 
     def test_newton_checkout_without_virt_module_stops_stack(self):
+        self.use_checkout_without_virt_module()
         self.write_nova_version('14.0.0')
         before = self.read_nova_conf_text()
         status, out, err = self.stack(self.env())
