@@ -11,7 +11,8 @@
 #                  must refuse clearly; functional tests skip with a reason)
 # plus the project checks (flake8/hacking, shellcheck, the sdist and universal
 # wheel installing without touching nova's libraries, the sample config, the
-# Grizzly/Havana tree check where a nova git mirror is present), and ends with
+# Grizzly/Havana tree check where a nova git mirror is present, nova 15.1.5
+# Ocata loading the driver from nova.conf), and ends with
 # one line: "N passed, N failed, N skipped".
 set -o errexit -o nounset -o pipefail
 
@@ -86,6 +87,18 @@ for tree in grizzly havana; do
         count "legacy-$tree" pass
     fi
 done
+set +o errexit
+ocata_out=$(tools/check-ocata.sh 2>&1)
+rc=$?
+set -o errexit
+echo "$ocata_out" | tail -n 10
+if [ "$rc" -ne 0 ]; then
+    count load-ocata fail
+elif echo "$ocata_out" | grep -q '^skipped'; then
+    count load-ocata skip
+else
+    count load-ocata pass
+fi
 left=$(comm -13 <(echo "$namespaces_before") \
         <(ip netns list 2>/dev/null | awk '{print $1}' | sort) \
         | { grep '^sgfix-' || true; } \
