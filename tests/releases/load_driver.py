@@ -60,12 +60,12 @@ def checks(argv):
 
 
 def main(argv=None):
-    failed = 0
-    for what, ok, detail in checks(sys.argv[1:] if argv is None else argv):
-        print('%s: %s%s' % ('ok' if ok else 'FAIL', what,
-                            '' if ok else ' (%s)' % detail))
-        failed += not ok
-    return 1 if failed else 0
+    results = list(checks(sys.argv[1:] if argv is None else argv))
+    failures = [what for what, ok, _detail in results if not ok]
+    for what, ok, detail in results:
+        print(('ok: %s' % what) if ok else ('FAIL: %s (%s)' % (what, detail)))
+    print('%d checks, %d failed' % (len(results), len(failures)))
+    return 1 if failures else 0
 
 
 if __name__ == '__main__':
