@@ -2,9 +2,11 @@
 
 Grizzly (2013.1) and Havana (2013.2) are the production targets; nova 18.x
 (Rocky) and 20.x (Train) from PyPI carry the same nova-network firewall and
-are what the tests run against. Nova 21.0.0 (Ussuri) removed the firewall
-driver. The rest of the package asks this module instead of testing
-versions itself.
+are what the tests run against. Icehouse (2014.1) to Mitaka (13.1) were
+read, not run: what nova-sgfix calls there has the shape of its
+neighbours, except ``_create_domain``'s arguments (below). Nova 21.0.0
+(Ussuri) removed the firewall driver. The rest of the package asks this
+module instead of testing versions itself.
 """
 
 from __future__ import absolute_import
@@ -276,19 +278,52 @@ def _parameter_names(function):
     return inspect.getargspec(function).args
 
 
+def _bound(parent_method, args, kwargs):
+    bound = dict(zip(_parameter_names(parent_method)[1:], args))
+    bound.update(kwargs)
+    return bound
+
+
 def attach_interface_args(parent_method, args, kwargs):
     """The instance and the new interfaces of an attach_interface call.
 
-    Grizzly passes ``(instance, image_meta, network_info)``, Havana
-    ``(instance, image_meta, vif)``, Rocky and Train
+    Grizzly passes ``(instance, image_meta, network_info)``, Havana to
+    Mitaka ``(instance, image_meta, vif)``, Rocky and Train
     ``(context, instance, image_meta, vif)``.
     """
-    names = _parameter_names(parent_method)[1:]
-    bound = dict(zip(names, args))
-    bound.update(kwargs)
+    bound = _bound(parent_method, args, kwargs)
     if 'vif' in bound:
         return bound['instance'], [bound['vif']]
     return bound['instance'], list(bound['network_info'])
+
+
+def create_domain_instance(parent_method, args, kwargs):
+    """The instance a ``_create_domain`` call starts, or None.
+
+    Grizzly to Kilo take ``_create_domain(xml, domain, instance,
+    launch_flags)`` (Havana adds ``power_on``), and only
+    ``_create_domain_and_network`` passes the instance. Liberty on take
+    ``(xml, domain, power_on, pause)`` (Newton adds ``post_xml_callback``)
+    with no instance at all; the domain's UUID is the instance's (nova
+    writes it into the guest XML), so a refusal can still name the instance.
+    """
+    bound = _bound(parent_method, args, kwargs)
+    if bound.get('instance') is not None:
+        return bound['instance']
+    uuid = _domain_uuid(bound.get('domain'), bound.get('xml'))
+    return {'uuid': uuid} if uuid else None
+
+
+def _domain_uuid(domain, xml):
+    try:
+        if domain is not None:
+            return domain.UUIDString()
+        if xml:
+            from xml.etree import ElementTree
+            return ElementTree.fromstring(xml).findtext('uuid')
+    except Exception:  # the domain went away, XML nova would not write
+        pass
+    return None
 
 
 def _interface_key(vif):

@@ -230,6 +230,7 @@ class UnreadableKernelRulesTest(base.FunctionalTestCase):
 
         self.assertIn('could not be read', str(error))
         self.assertIn('Permission denied', str(error))
+        self.assertIn(stopped.instance.uuid, str(error))
         # power_on is a hard reboot: nova undefines the domain before it
         # builds it again, and the refusal comes before the start.
         self.assertFalse(host.runs(stopped))

@@ -107,3 +107,84 @@ class RecordsTest(testtools.TestCase):
         self.assertEqual('00000000-0000-0000-0000-000000000002',
                          compat.instance_uuid(fakes.instance(2)))
         self.assertEqual('<unknown uuid>', compat.instance_uuid(None))
+
+
+class CreateDomainInstanceTest(testtools.TestCase):
+    """``_create_domain`` as each release declares it (read from the tags)."""
+
+    UUID = '6f1e5a3c-0d2b-4c8e-9a71-2b3c4d5e6f70'
+    XML = ("<domain type='kvm'><name>instance-00000001</name>"
+           "<uuid>%s</uuid><sysinfo type='smbios'><system>"
+           "<entry name='uuid'>other</entry></system></sysinfo></domain>"
+           % UUID)
+
+    @staticmethod
+    def icehouse_to_kilo(self, xml=None, domain=None, instance=None,
+                         launch_flags=0, power_on=True):
+        pass
+
+    @staticmethod
+    def liberty_mitaka(self, xml=None, domain=None, power_on=True,
+                       pause=False):
+        pass
+
+    @staticmethod
+    def newton_to_train(self, xml=None, domain=None, power_on=True,
+                        pause=False, post_xml_callback=None):
+        pass
+
+    class Domain(object):
+        def __init__(self, uuid):
+            self.uuid = uuid
+
+        def UUIDString(self):
+            if self.uuid is None:
+                raise RuntimeError('Domain not found')
+            return self.uuid
+
+    def test_icehouse_to_kilo_name_the_instance_they_are_given(self):
+        instance = fakes.instance()
+        for args, kwargs in ((('xml',), {'instance': instance}),
+                             (('xml', None, instance), {})):
+            self.assertIs(instance, compat.create_domain_instance(
+                self.icehouse_to_kilo, args, kwargs))
+
+    def test_rescue_without_instance_is_named_by_its_xml_uuid(self):
+        # rescue: _create_domain(xml) in every release.
+        for signature in (self.icehouse_to_kilo, self.liberty_mitaka,
+                          self.newton_to_train):
+            self.assertEqual({'uuid': self.UUID},
+                             compat.create_domain_instance(
+                                 signature, (self.XML,), {}))
+
+    def test_liberty_on_name_the_instance_by_its_domain(self):
+        domain = self.Domain(self.UUID)
+        # soft reboot and cold snapshot: _create_domain(domain=dom);
+        # unrescue: _create_domain(xml, virt_dom).
+        for args, kwargs in (((), {'domain': domain}),
+                             ((self.XML, domain), {}),
+                             ((), {'domain': domain, 'pause': True})):
+            for signature in (self.liberty_mitaka, self.newton_to_train):
+                self.assertEqual({'uuid': self.UUID},
+                                 compat.create_domain_instance(
+                                     signature, args, kwargs))
+
+    def test_newton_on_create_domain_and_network_call_is_named_by_xml(self):
+        self.assertEqual({'uuid': self.UUID}, compat.create_domain_instance(
+            self.newton_to_train, (self.XML,),
+            {'pause': False, 'power_on': True,
+             'post_xml_callback': None}))
+
+    def test_unreadable_domain_or_xml_names_no_instance(self):
+        for args, kwargs in (((), {'domain': self.Domain(None)}),
+                             (('<not xml',), {}), ((), {})):
+            self.assertIsNone(compat.create_domain_instance(
+                self.liberty_mitaka, args, kwargs))
+
+    def test_refusal_names_the_instance_from_its_uuid(self):
+        from nova_sgfix import exception
+        instance = compat.create_domain_instance(
+            self.liberty_mitaka, (self.XML,), {})
+        error = exception.FilterSetupFailed(compat.instance_uuid(instance),
+                                            'start a guest', 'boom')
+        self.assertIn(self.UUID, str(error))

@@ -101,8 +101,10 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
 
     def _create_domain(self, *args, **kwargs):
         if self._sgfix_active():
-            self._sgfix_guard.apply_pending(kwargs.get('instance'),
-                                            'start a guest')
+            self._sgfix_guard.apply_pending(
+                compat.create_domain_instance(
+                    nova_driver.LibvirtDriver._create_domain, args, kwargs),
+                'start a guest')
         return super(LibvirtDriver, self)._create_domain(*args, **kwargs)
 
     # --- guarded paths ---------------------------------------------------
