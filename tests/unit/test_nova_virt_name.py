@@ -1,14 +1,12 @@
 """``compute_driver = sgfix.LibvirtDriver`` through nova's own loader.
 
 Newton and later import only ``nova.virt.<compute_driver>``; the package
-installs ``nova/virt/sgfix`` for them. Where that module is not installed
-(a source checkout on ``PYTHONPATH``), the checkout's ``nova/virt`` is added
-to ``nova.virt``'s search path, which is where pip puts it.
+installs ``nova/virt/sgfix`` for them (``tests.nova_virt`` finds the
+checkout's where it is not installed).
 """
 
 from __future__ import absolute_import
 
-import os
 import sys
 
 import fixtures
@@ -16,24 +14,15 @@ import testtools
 
 from nova_sgfix import compat
 from nova_sgfix import exception
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-TOP = os.path.dirname(os.path.dirname(HERE))
+from tests import nova_virt
 
 
 class NovaVirtNameTest(testtools.TestCase):
 
     def setUp(self):
         super(NovaVirtNameTest, self).setUp()
-        import nova.virt
-        installed = any(os.path.isfile(os.path.join(path, 'sgfix',
-                                                    '__init__.py'))
-                        for path in nova.virt.__path__)
-        if not installed:
-            search_path = list(nova.virt.__path__)
-            search_path.append(os.path.join(TOP, 'nova', 'virt'))
-            self.useFixture(fixtures.MonkeyPatch('nova.virt.__path__',
-                                                 search_path))
+        self.useFixture(fixtures.MonkeyPatch('nova.virt.__path__',
+                                             nova_virt.search_path()))
         self.addCleanup(sys.modules.pop, 'nova.virt.sgfix', None)
         from oslo_config import cfg
         from oslo_config import fixture as config_fixture

@@ -38,6 +38,7 @@ from tests.functional.harness import guest_xml
 from tests.functional.harness import iptables_exec
 from tests.functional.harness import kernel_rules
 from tests.functional.harness import netns
+from tests import nova_virt
 
 CONF = cfg.CONF
 FIREWALL = 'nova.virt.libvirt.firewall.IptablesFirewallDriver'
@@ -54,8 +55,8 @@ def stock_driver_class():
 
 
 def sgfix_driver_class():
-    from nova_sgfix.virt.libvirt import LibvirtDriver
-    return LibvirtDriver
+    # By the nova.conf name of Newton..Train, as nova's loader finds it.
+    return nova_virt.driver_class('sgfix.LibvirtDriver')
 
 
 class InitAborted(Exception):
