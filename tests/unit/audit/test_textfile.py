@@ -70,7 +70,7 @@ class FleetTextfileTest(OutputDirMixin, unittest.TestCase):
         with open(out) as f:
             return code, f.read(), out
 
-    def test_exposed_guest_is_a_critical_gauge_labelled_instance_and_uuid(self):
+    def test_exposed_guest_is_critical_labelled_by_instance_and_uuid(self):
         code, text, _out = self.audit_to_file('after-restart.rules')
         found = samples(text)
         self.assertEqual(check.CRITICAL, code)
