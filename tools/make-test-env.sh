@@ -30,7 +30,8 @@ if [ ! -x "$python" ]; then
     exit 1
 fi
 
-key=$(cat "$pins" "$0" "$top/tools/install-libvirt-python.sh" | sha1sum | cut -c1-12)
+key=$(cat "$pins" "$0" "$top/tools/install-libvirt-python.sh" \
+      "$top/test-requirements.txt" | sha1sum | cut -c1-12)
 venv="$root/$env_name-$key"
 if [ -f "$venv/.complete" ]; then
     echo "$venv"
@@ -53,7 +54,7 @@ echo "building $env_name in $venv (log: $log)" >&2
     else
         "$python" -m venv "$venv"
     fi
-    "$venv/bin/pip" install -c "$pins" "$nova" stestr testtools fixtures mock
+    "$venv/bin/pip" install -c "$pins" "$nova" -r "$top/test-requirements.txt"
     "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
         "$(grep '^libvirt-python==' "$pins" | cut -d= -f3)"
 } >"$log" 2>&1 || {

@@ -12,13 +12,18 @@ from __future__ import print_function
 import argparse
 import json
 import sys
+import time
 import traceback
 
 from nova_sgfix.audit import check
 from nova_sgfix.audit import ruleset
 from nova_sgfix.audit import sources
+from nova_sgfix.audit import textfile
 
 MAX_NAMED = 10
+# Bumped when a key of --format json changes meaning or goes away; new
+# keys may appear within a version.
+JSON_SCHEMA_VERSION = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,8 +55,18 @@ def build_parser():
                    help='read nwfilter definitions from DIR/<name>.xml '
                         '(as libvirt keeps them in /etc/libvirt/nwfilter) '
                         'instead of asking libvirt')
-    p.add_argument('--format', choices=('nagios', 'json'), default='nagios',
-                   help='output format (default: %(default)s)')
+    p.add_argument('--format', choices=('nagios', 'json', 'prometheus'),
+                   default='nagios',
+                   help='output format: a Nagios plugin line, JSON '
+                        '(schema_version %d, see doc/audit.rst) or '
+                        'node_exporter textfile metrics '
+                        '(default: %%(default)s)' % JSON_SCHEMA_VERSION)
+    p.add_argument('-o', '--output', metavar='FILE',
+                   help='write the output to FILE instead of stdout, '
+                        'atomically (a temporary file in the same '
+                        'directory renamed over FILE), for example '
+                        '/var/lib/node_exporter/textfile/nova_sgfix.prom; '
+                        'the exit code is unchanged')
     p.add_argument('-v', '--verbose', action='store_true',
                    help='one line per guest after the summary')
     return p
@@ -95,12 +110,28 @@ def _perfdata(report):
         counts[check.UNKNOWN])
 
 
-def render(report, fmt, verbose, error=None):
+def _verdict_counts(report):
+    found = dict((check.STATUS_NAMES[s].lower(), 0)
+                 for s in check.STATUS_NAMES)
+    for r in report.results:
+        found[check.STATUS_NAMES[r.verdict].lower()] += 1
+    return found
+
+
+def render(report, fmt, verbose, error=None, duration=0.0, timestamp=None):
     """Return the complete output text for a report or a host-wide error."""
     status = check.STATUS_NAMES[report.status]
     text = error if error is not None else summary(report)
+    if timestamp is None:
+        timestamp = time.time()
+    if fmt == 'prometheus':
+        return textfile.render(report, duration, timestamp, error)
     if fmt == 'json':
         return json.dumps({
+            'schema_version': JSON_SCHEMA_VERSION,
+            'counts': _verdict_counts(report),
+            'duration_seconds': round(duration, 6),
+            'timestamp': round(timestamp, 3),
             'status': status,
             'exit_code': report.status,
             'summary': text,
@@ -147,6 +178,7 @@ def run(args):
 def main(argv=None):
     args = build_parser().parse_args(argv)
     error = None
+    started = time.time()
     try:
         report = run(args)
     except (sources.SourceError, ruleset.RulesetError) as exc:
@@ -157,7 +189,17 @@ def main(argv=None):
         error = 'internal error: %s: %s' % (type(exc).__name__, exc)
     if error is not None:
         report = check.Report(check.UNKNOWN, [])
-    print(render(report, args.format, args.verbose, error))
+    output = render(report, args.format, args.verbose, error,
+                    duration=time.time() - started, timestamp=started)
+    if not args.output:
+        print(output.rstrip('\n'))
+        return report.status
+    try:
+        textfile.write_atomically(args.output, output + (
+            '' if output.endswith('\n') else '\n'))
+    except EnvironmentError as exc:
+        print('UNKNOWN: cannot write %s: %s' % (args.output, exc))
+        return check.UNKNOWN
     return report.status
 
 
