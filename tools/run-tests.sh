@@ -86,6 +86,22 @@ for tree in grizzly havana; do
         count "legacy-$tree" pass
     fi
 done
+# nova's own service stack on a real libvirtd with booted guests
+# (tests/servicebed, doc/servicebed.rst). NOVA_SGFIX_SERVICE_BEDS="" skips.
+for bed in ${NOVA_SGFIX_SERVICE_BEDS-havana grizzly}; do
+    set +o errexit
+    bed_out=$(tools/service-bed.sh "$bed" 2>&1)
+    rc=$?
+    set -o errexit
+    echo "$bed_out" | tail -n 12
+    if [ "$rc" -ne 0 ]; then
+        count "servicebed-$bed" fail
+    elif echo "$bed_out" | grep -q '^skipped:'; then
+        count "servicebed-$bed" skip
+    else
+        count "servicebed-$bed" pass
+    fi
+done
 left=$(comm -13 <(echo "$namespaces_before") \
         <(ip netns list 2>/dev/null | awk '{print $1}' | sort) \
         | { grep '^sgfix-' || true; } \

@@ -102,6 +102,10 @@ if [ ! -f "$venv/.complete" ]; then
     echo "built in $(( $(date +%s) - start )) s"
 fi
 
+# One bed at a time: one libvirtd per host, and qemu.conf is edited.
+exec 9>/run/nova-sgfix-servicebed.lock
+flock 9
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/nova-sgfix-bed.XXXXXX")
 child=
 # shellcheck disable=SC2317  # run by the trap
@@ -118,20 +122,22 @@ trap 'exit 130' INT TERM
 export PYTHONPATH="$top" PYTHONDONTWRITEBYTECODE=1 EVENTLET_NO_GREENDNS=yes
 log="$cache/$release-last-run.log"
 : >"$log"
+errors="$cache/$release-last-run.stderr"
+: >"$errors"
 echo "== nova $tag ($release) service bed, real libvirtd $(libvirtd --version | awk '{print $NF}') (log: $log)"
 start=$(date +%s)
 for driver in stock sgfix; do
-    (cd "$top/tests/servicebed/.." && cd "$top" &&
+    (cd "$top" &&
      exec "$venv/bin/python" -W ignore -m tests.servicebed.run \
         --release "$release" --driver "$driver" --out "$work/$driver.json" \
-        --log "$log") &
+        --log "$log" 2>>"$errors") &
     child=$!
     status=0
     wait "$child" || status=$?
     child=
     if [ "$status" -ne 0 ]; then
         echo "$driver run failed ($status); end of $log:" >&2
-        tail -n 30 "$log" >&2
+        tail -n 30 "$log" "$errors" >&2
         exit 1
     fi
 done

@@ -135,7 +135,7 @@ class Bed(object):
             return
         self._closed = True
         try:
-            self._remove_libvirt_objects()
+            self.remove_libvirt_objects()
         except Exception as exc:   # libvirtd already gone: go on
             print('servicebed: cleaning libvirt objects: %s' % exc)
         for ns in reversed(self._made):
@@ -146,7 +146,8 @@ class Bed(object):
         if self._autostart_backup and not os.path.lexists(AUTOSTART):
             os.symlink(self._autostart_backup, AUTOSTART)
 
-    def _remove_libvirt_objects(self):
+    def remove_libvirt_objects(self):
+        """Destroy and undefine every domain; undefine the new nwfilters."""
         if self._filters_before is None:
             return
         for name in self._virsh('list', '--all', '--name').split():

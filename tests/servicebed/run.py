@@ -94,6 +94,11 @@ def main():
         log('services up in %d s' % (time.time() - started))
         results = scenarios.run(case, bed, log)
     finally:
+        # Domains go while nova's database is still there to take their
+        # lifecycle events; then nova is silenced for its own teardown.
+        bed.remove_libvirt_objects()
+        time.sleep(2)
+        logging.disable(logging.CRITICAL)
         stop_stack(case, log)
     with open(args.out, 'w') as f:
         json.dump({'driver': args.driver, 'results': results}, f)

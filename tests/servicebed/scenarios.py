@@ -17,6 +17,8 @@ GROUP = 'bed-ssh'
 #: path -> (state before the restart, what to do after it)
 PATHS = (
     ('running across restart', None, ()),
+    # ACPI power-off: nova's clean-shutdown branch of the soft reboot.
+    ('  then soft reboot', None, ({'reboot': {'type': 'SOFT'}}, 'ACTIVE')),
     ('stopped, soft reboot', 'stop', ({'reboot': {'type': 'SOFT'}},
                                       'ACTIVE')),
     ('paused, unpause', 'pause', ({'unpause': None}, 'ACTIVE')),

@@ -20,6 +20,7 @@ from tests.servicebed import scenarios
 EXPECTED = {
     'havana': {
         'running across restart': False,
+        '  then soft reboot': False,
         # Havana re-creates only a domain whose ID changed: a stopped one
         # waits libvirt_wait_soft_reboot_seconds, then hard reboots.
         'stopped, soft reboot': False,
@@ -29,6 +30,7 @@ EXPECTED = {
     },
     'grizzly': {
         'running across restart': False,
+        '  then soft reboot': False,
         'stopped, soft reboot': True,   # the advisory's path
         'paused, unpause': True,
         'stopped, rescue': True,
