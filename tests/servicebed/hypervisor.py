@@ -13,9 +13,10 @@ from __future__ import print_function
 
 import ctypes
 import os
-import shutil
-import subprocess
-import time
+try:
+    from shlex import quote
+except ImportError:     # Python 2.7
+    from pipes import quote
 
 QEMU_CONF = '/etc/libvirt/qemu.conf'
 AUTOSTART = '/etc/libvirt/qemu/networks/autostart/default.xml'
@@ -31,13 +32,36 @@ FIXED_CIDR = '10.77.0.0/24'
 CLONE_NEWNET = 0x40000000
 
 
-def sh(*cmd, **kwargs):
-    return subprocess.check_call(cmd, **kwargs)
+MARKER = '# nova-sgfix service bed (removed on exit)'
+
+
+def _line(cmd):
+    return ' '.join(quote(c) for c in cmd)
+
+
+# os.system and os.popen, not subprocess and time.sleep: nova's eventlet
+# monkey-patching makes those green, and a signal handler runs in eventlet's
+# hub, where green calls are refused ("do not call blocking functions from
+# the mainloop"). Clean-up must work there too.
+def sh(*cmd):
+    if os.system(_line(cmd)) != 0:
+        raise RuntimeError('failed: %s' % _line(cmd))
 
 
 def quiet(*cmd):
-    with open(os.devnull, 'w') as null:
-        return subprocess.call(cmd, stdout=null, stderr=null)
+    return os.system(_line(cmd) + ' >/dev/null 2>&1')
+
+
+def output(*cmd):
+    pipe = os.popen(_line(cmd) + ' 2>/dev/null')
+    try:
+        return pipe.read()
+    finally:
+        pipe.close()
+
+
+def pause(seconds):
+    os.system('sleep %d' % seconds)
 
 
 def enter_namespace(name):
@@ -59,7 +83,7 @@ class Bed(object):
         self.outsider = 'sbo-%s' % tag
         self.workdir = workdir
         self._made = []
-        self._conf_backup = None
+        self._conf_changed = False
         self._autostart_backup = None
         self._filters_before = None
         self._closed = False
@@ -90,11 +114,10 @@ class Bed(object):
            'via', host_ip)
 
     def _configure_qemu(self):
-        self._conf_backup = os.path.join(self.workdir, 'qemu.conf.orig')
-        shutil.copy2(QEMU_CONF, self._conf_backup)
+        _strip_qemu_settings()
         with open(QEMU_CONF, 'a') as f:
-            f.write('\n# nova-sgfix service bed (restored on exit)\n')
-            f.write('\n'.join(QEMU_SETTINGS) + '\n')
+            f.write('\n%s\n%s\n' % (MARKER, '\n'.join(QEMU_SETTINGS)))
+        self._conf_changed = True
         if os.path.lexists(AUTOSTART):
             self._autostart_backup = os.readlink(AUTOSTART)
             os.unlink(AUTOSTART)
@@ -103,17 +126,15 @@ class Bed(object):
         self.pidfile = os.path.join(self.workdir, 'libvirtd.pid')
         sh('ip', 'netns', 'exec', self.host, 'libvirtd', '--daemon',
            '--pid-file', self.pidfile)
-        deadline = time.time() + 90
-        while time.time() < deadline:
+        for _ in range(90):
             if quiet('virsh', '-c', 'qemu:///system', 'version') == 0:
                 self._filters_before = set(self._nwfilters())
                 return
-            time.sleep(1)
+            pause(1)
         raise RuntimeError('libvirtd did not answer within 90 s')
 
     def _virsh(self, *args):
-        return subprocess.check_output(
-            ('virsh', '-q', '-c', 'qemu:///system') + args).decode()
+        return output('virsh', '-q', '-c', 'qemu:///system', *args)
 
     def _nwfilters(self):
         out = self._virsh('nwfilter-list')
@@ -126,8 +147,7 @@ class Bed(object):
                      'bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (ip, port)) == 0
 
     def iptables_save(self):
-        return subprocess.check_output(
-            ['ip', 'netns', 'exec', self.host, 'iptables-save']).decode()
+        return output('ip', 'netns', 'exec', self.host, 'iptables-save')
 
     # --- clean-up -----------------------------------------------------
     def close(self):
@@ -141,8 +161,8 @@ class Bed(object):
         for ns in reversed(self._made):
             self._kill_namespace_processes(ns)
             quiet('ip', 'netns', 'del', ns)
-        if self._conf_backup and os.path.exists(self._conf_backup):
-            shutil.copy2(self._conf_backup, QEMU_CONF)
+        if self._conf_changed:
+            _strip_qemu_settings()
         if self._autostart_backup and not os.path.lexists(AUTOSTART):
             os.symlink(self._autostart_backup, AUTOSTART)
 
@@ -166,7 +186,7 @@ class Bed(object):
                 break
 
     def _kill_namespace_processes(self, ns):
-        out = subprocess.check_output(['ip', 'netns', 'pids', ns]).decode()
+        out = output('ip', 'netns', 'pids', ns)
         pids = [int(p) for p in out.split() if int(p) != os.getpid()]
         for sig in (15, 9):
             for pid in pids:
@@ -174,4 +194,14 @@ class Bed(object):
                     os.kill(pid, sig)
                 except OSError:
                     pass
-            time.sleep(1 if sig == 15 else 0)
+            pause(1 if sig == 15 else 0)
+
+
+def _strip_qemu_settings():
+    """Remove what a bed (this one or a killed one) appended to qemu.conf."""
+    with open(QEMU_CONF) as f:
+        text = f.read()
+    at = text.find('\n' + MARKER)
+    if at >= 0:
+        with open(QEMU_CONF, 'w') as f:
+            f.write(text[:at].rstrip('\n') + '\n')

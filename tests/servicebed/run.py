@@ -49,6 +49,8 @@ def main():
     from tests.servicebed import hypervisor
 
     workdir = tempfile.mkdtemp(prefix='nova-sgfix-bed-')
+    # dnsmasq drops to nobody and must read its hosts file under here.
+    os.chmod(workdir, 0o755)
     bed = hypervisor.Bed('%d' % os.getpid(), workdir)
 
     def cleanup():

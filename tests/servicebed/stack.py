@@ -105,6 +105,7 @@ class BedStack(integrated_helpers._IntegratedTestBase):
             'libvirt_inject_partition': -2,
             'libvirt_wait_soft_reboot_seconds': self.soft_reboot_wait,
             'instances_path': self.workdir + '/instances',
+            'networks_path': self.workdir + '/networks',
             'network_manager': 'nova.network.manager.FlatDHCPManager',
             'fake_network': False,
             'flat_network_bridge': 'br100',
