@@ -58,6 +58,10 @@ def main():
         shutil.rmtree(workdir, ignore_errors=True)
 
     def on_signal(signum, frame):
+        # Ctrl-C reaches this process and the shell, which then sends TERM:
+        # a second signal must not cut this clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cleanup()
         os._exit(128 + signum)
 
