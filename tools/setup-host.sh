@@ -5,6 +5,11 @@ set -o errexit -o nounset -o pipefail
 
 packages=(iptables iproute2 iputils-ping libvirt-dev pkg-config gcc git
           shellcheck python3-venv)
+# tests/servicebed: a real libvirtd and QEMU, and the guest's kernel and
+# busybox initramfs.
+packages+=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+           qemu-system-x86 qemu-utils ebtables dnsmasq-base bridge-utils
+           cpio busybox-static linux-image-cloud-amd64)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null \

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# nova's own service stack on a real libvirtd with booted guests (issue 11).
+#
+#   tools/service-bed.sh havana|grizzly [--git-dir DIR]
+#
+# Exports nova 2013.2.4 (havana) or 2013.1.5 (grizzly) from a nova git
+# repository (default $NOVA_GIT_DIR, else /work/.mirror/openstack+nova/repo),
+# builds or reuses a Python 2.7 environment with the pins of
+# constraints/<release>-py27.txt plus libvirt-python under
+# $NOVA_SGFIX_BED_CACHE (default /var/cache/nova-sgfix/servicebed), installs
+# the tree into it (pip --no-deps -e), and runs tests/servicebed once with
+# the stock libvirt driver and once with nova-sgfix's. Prints one row per
+# OSSN-0022 path. Exits 0 only when every stock control shows the exposure
+# the release's code predicts and nova-sgfix shows none; exits 0 with
+# "skipped: ..." when root, libvirtd, the kernel or the tree are missing.
+# Every namespace, process, domain and nwfilter the bed makes is removed,
+# also on failure and Ctrl-C; qemu.conf is restored.
+set -o errexit -o nounset -o pipefail
+
+skip() {
+    echo "skipped: $*"
+    exit 0
+}
+
+release=${1:-}
+[ $# -gt 0 ] && shift
+case "$release" in
+    grizzly) tag=2013.1.5; requires=tools/pip-requires
+             test_requires=tools/test-requires ;;
+    havana) tag=2013.2.4; requires=requirements.txt
+            test_requires=test-requirements.txt ;;
+    *) echo "usage: $0 havana|grizzly [--git-dir DIR]" >&2; exit 2 ;;
+esac
+git_dir=${NOVA_GIT_DIR:-/work/.mirror/openstack+nova/repo}
+if [ "${1:-}" = --git-dir ]; then
+    git_dir=${2:?--git-dir needs a directory}
+fi
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${NOVA_SGFIX_BED_CACHE:-/var/cache/nova-sgfix/servicebed}
+pins="$top/constraints/$release-py27.txt"
+libvirt_python=5.10.0
+
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, libvirtd)"
+for tool in ip iptables-save libvirtd virsh qemu-system-x86_64 qemu-img \
+            cpio busybox dnsmasq brctl; do
+    command -v "$tool" >/dev/null 2>&1 ||
+        skip "$tool is missing (tools/setup-host.sh installs it)"
+done
+ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 ||
+    skip "no Debian cloud kernel (apt-get install linux-image-cloud-amd64)"
+[ -d "$git_dir" ] || skip "no nova git repository at $git_dir (set NOVA_GIT_DIR; git clone --bare https://opendev.org/openstack/nova)"
+git --git-dir="$git_dir" rev-parse -q --verify "refs/tags/$tag^{commit}" \
+    >/dev/null || skip "tag $tag is not in $git_dir"
+python27=$(find "${PYENV_ROOT:-$HOME/.pyenv}/versions" -maxdepth 1 \
+           -name '2.7.*' 2>/dev/null | sort -V | tail -n 1)
+python27=${PYTHON27:-${python27:+$python27/bin/python}}
+[ -n "$python27" ] || skip "no Python 2.7 (set PYTHON27)"
+
+# The tree stays in the cache: the environment points at it (pip -e).
+mkdir -p "$cache"
+tree="$cache/nova-$tag"
+if [ ! -f "$tree/.complete" ]; then
+    rm -rf "$tree"
+    mkdir -p "$tree"
+    git --git-dir="$git_dir" archive "$tag" | tar -x -C "$tree"
+    touch "$tree/.complete"
+fi
+build_recipe=1
+key=$( (echo "$build_recipe $libvirt_python"; cat "$pins" "$tree/$requires" \
+        "$top/tools/install-libvirt-python.sh") | sha1sum | cut -c1-12)
+venv="$cache/$release-py27-$key"
+export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
+if [ ! -f "$venv/.complete" ]; then
+    echo "building $release environment in $venv (log: $venv.log)"
+    start=$(date +%s)
+    (
+        set -o errexit
+        tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
+        if [ ! -x "$tool_venv/bin/virtualenv" ]; then
+            tool_venv="$cache/virtualenv-tool"
+            [ -x "$tool_venv/bin/virtualenv" ] || {
+                python3 -m venv "$tool_venv"
+                "$tool_venv/bin/pip" install 'virtualenv<20.22'
+            }
+        fi
+        rm -rf "$venv"
+        "$tool_venv/bin/virtualenv" -p "$python27" "$venv"
+        grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
+            "$tree/$test_requires" >"$venv.test-requires"
+        "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
+            -r "$venv.test-requires"
+        "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
+            "$libvirt_python"
+        "$venv/bin/pip" install --no-deps -e "$tree"
+    ) >"$venv.log" 2>&1 || {
+        echo "building the $release environment failed; end of $venv.log:" >&2
+        tail -n 20 "$venv.log" >&2
+        exit 1
+    }
+    touch "$venv/.complete"
+    echo "built in $(( $(date +%s) - start )) s"
+fi
+
+# One bed at a time: one libvirtd per host, and qemu.conf is edited.
+exec 9>/run/nova-sgfix-servicebed.lock
+flock 9
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/nova-sgfix-bed.XXXXXX")
+child=
+# shellcheck disable=SC2317  # run by the trap
+cleanup() {
+    if [ -n "$child" ] && kill -0 "$child" 2>/dev/null; then
+        kill -TERM "$child" 2>/dev/null || true
+        wait "$child" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export PYTHONPATH="$top" PYTHONDONTWRITEBYTECODE=1 EVENTLET_NO_GREENDNS=yes
+log="$cache/$release-last-run.log"
+: >"$log"
+errors="$cache/$release-last-run.stderr"
+: >"$errors"
+echo "== nova $tag ($release) service bed, real libvirtd $(libvirtd --version | awk '{print $NF}') (log: $log)"
+start=$(date +%s)
+for driver in stock sgfix; do
+    (cd "$top" &&
+     exec "$venv/bin/python" -W ignore -m tests.servicebed.run \
+        --release "$release" --driver "$driver" --out "$work/$driver.json" \
+        --log "$log" 2>>"$errors") &
+    child=$!
+    status=0
+    wait "$child" || status=$?
+    child=
+    if [ "$status" -ne 0 ]; then
+        echo "$driver run failed ($status); end of $log:" >&2
+        tail -n 30 "$log" "$errors" >&2
+        exit 1
+    fi
+done
+status=0
+"$venv/bin/python" -m tests.servicebed.table --release "$release" \
+    "$work/stock.json" "$work/sgfix.json" || status=$?
+
+echo "wall time: $(( $(date +%s) - start )) s"
+exit "$status"
