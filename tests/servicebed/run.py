@@ -98,7 +98,7 @@ def main():
     logging.getLogger().setLevel(logging.DEBUG)
     try:
         log('services up in %d s' % (time.time() - started))
-        results = scenarios.run(case, bed, log)
+        results, audit = scenarios.run(case, bed, log)
     finally:
         # Domains go while nova's database is still there to take their
         # lifecycle events; then nova is silenced for its own teardown.
@@ -107,7 +107,8 @@ def main():
         logging.disable(logging.CRITICAL)
         stop_stack(case, log)
     with open(args.out, 'w') as f:
-        json.dump({'driver': args.driver, 'results': results}, f)
+        json.dump({'driver': args.driver, 'results': results,
+                   'audit': audit}, f)
     return 0
 
 

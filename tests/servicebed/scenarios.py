@@ -62,6 +62,7 @@ def run(case, bed, log):
     for server_id in servers.values():
         case.wait_status(server_id, 'ACTIVE')
     results = []
+    final = {}
     for path, server_id in sorted(servers.items()):
         cell = probe(case, bed, server_id)
         log('before restart: %s %s' % (path, cell))
@@ -90,4 +91,29 @@ def run(case, bed, log):
         cell['exposed'] = cell['outsider_22'] or cell['peer_80']
         log('after restart: %s' % cell)
         results.append(cell)
-    return results
+        final[server_id] = cell
+    audit = audit_host(case, servers, final)
+    log('audit: %s' % audit)
+    return results, audit
+
+
+def audit_host(case, servers, final):
+    """nova-sgfix-audit on the bed's real libvirtd and kernel rules.
+
+    Run once the paths are done, with every guest in its final state: for
+    each server, the audit's verdict beside what the probes found.
+    """
+    from nova.network import linux_net
+    from nova_sgfix.audit import check
+    from nova_sgfix.audit import cli
+    args = cli.build_parser().parse_args(
+        ['--binary-name', linux_net.binary_name])
+    report = cli.run(args)
+    by_name = dict((r.name, check.STATUS_NAMES[r.verdict])
+                   for r in report.results)
+    guests = {}
+    for path, server_id in servers.items():
+        name = 'instance-%08x' % case.instance_id(server_id)
+        guests[path] = {'verdict': by_name.get(name, 'not listed'),
+                        'exposed': final[server_id]['exposed']}
+    return {'status': check.STATUS_NAMES[report.status], 'guests': guests}

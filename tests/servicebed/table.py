@@ -53,10 +53,12 @@ def main():
     parser.add_argument('stock')
     parser.add_argument('sgfix')
     args = parser.parse_args()
-    runs = {}
+    runs, audits = {}, {}
     for name in ('stock', 'sgfix'):
         with open(getattr(args, name)) as f:
-            runs[name] = dict((r['path'], r) for r in json.load(f)['results'])
+            doc = json.load(f)
+        runs[name] = dict((r['path'], r) for r in doc['results'])
+        audits[name] = doc['audit']
     expected = EXPECTED[args.release]
     ok = True
     print('%-24s %-26s %-26s %s' % (
@@ -72,7 +74,30 @@ def main():
                 'exposed' if expected[path] else 'filtered')))
     print('outsider probe: tcp/22 from %s; peer probe: tcp/80; '
           'both must be refused for "filtered"' % '203.0.113.2')
-    return 0 if ok else 1
+    return 0 if audit_agrees(audits) and ok else 1
+
+
+def audit_agrees(audits):
+    """nova-sgfix-audit on the real host: CRITICAL exactly where exposed.
+
+    Stock must end CRITICAL (its exposed guests are still running) and
+    nova-sgfix OK; per guest, an exposed one is CRITICAL and a filtered
+    one OK, so the audit neither misses nor invents an exposure.
+    """
+    ok = True
+    for name, want in (('stock', 'CRITICAL'), ('sgfix', 'OK')):
+        audit = audits[name]
+        wrong = sorted(
+            '%s: %s while %s' % (path.strip(), g['verdict'],
+                                 'exposed' if g['exposed'] else 'filtered')
+            for path, g in audit['guests'].items()
+            if g['verdict'] != ('CRITICAL' if g['exposed'] else 'OK'))
+        good = audit['status'] == want and not wrong
+        ok = ok and good
+        print('audit %-6s %-9s (expected %s)%s' % (
+            name, audit['status'], want,
+            '' if not wrong else ': ' + '; '.join(wrong)))
+    return ok
 
 
 if __name__ == '__main__':
