@@ -71,6 +71,67 @@ class RestartResyncTest(base.FunctionalTestCase):
         for guest in guests:
             self.assertTrue(host.is_filtered(guest))
 
+    def _prepares_during_restart(self, host):
+        from nova.virt import firewall
+        real = firewall.IptablesFirewallDriver.prepare_instance_filter
+        prepared = []
+
+        def prepare_instance_filter(fw, instance, network_info):
+            prepared.append(instance.id)
+            return real(fw, instance, network_info)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.virt.firewall.IptablesFirewallDriver.'
+            'prepare_instance_filter', prepare_instance_filter))
+        host.restart_compute()
+        return prepared
+
+    def test_restart_prepares_each_running_guests_chain_once(self):
+        host = self.sgfix_host()
+        guests = [host.boot(base.SSH_FROM_PEERS) for _ in range(3)]
+
+        prepared = self._prepares_during_restart(host)
+
+        # plug_vifs registers each guest; nova's
+        # ensure_filtering_rules_for_instance with the same network_info
+        # would rebuild the identical chain (the restart's cost doubled).
+        self.assertEqual(sorted(g.id for g in guests), sorted(prepared))
+        kernel = host.kernel()
+        for guest in guests:
+            self.assertTrue(host.is_filtered(guest), guest.id)
+            rules = kernel.rules['nova-compute-inst-%d' % guest.id]
+            self.assertEqual(len(rules), len(set(rules)))
+
+    def test_control_stock_restart_prepares_each_running_guest_once(self):
+        host = self.stock_host(defer_iptables_apply=True)
+        guests = [host.boot(base.SSH_FROM_PEERS) for _ in range(3)]
+
+        prepared = self._prepares_during_restart(host)
+
+        self.assertEqual(sorted(g.id for g in guests), sorted(prepared))
+
+    def test_changed_network_info_after_plug_vifs_is_prepared_again(self):
+        host = self.sgfix_host()
+        guest = host.boot(base.SSH_FROM_PEERS)
+        changed = self.nova_host.make_network_info(
+            '192.0.2.250', guest.mac, guest.ip6)
+        from nova.virt import firewall
+        calls = []
+        real = firewall.IptablesFirewallDriver.prepare_instance_filter
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.virt.firewall.IptablesFirewallDriver.'
+            'prepare_instance_filter',
+            lambda fw, i, n: calls.append(n) or real(fw, i, n)))
+        driver = host.start_compute()
+        driver.plug_vifs(guest.instance, guest.network_info)
+        del calls[:]
+
+        driver.ensure_filtering_rules_for_instance(guest.instance,
+                                                   guest.network_info)
+        driver.ensure_filtering_rules_for_instance(guest.instance, changed)
+
+        self.assertEqual([changed], calls)
+
     def test_instance_deleted_while_down_gets_no_chain_back(self):
         host = self.sgfix_host()
         kept, deleted = populate(host, 2)
