@@ -22,6 +22,8 @@ GUARDED = (
 
 #: Restart mix: guest i is running, stopped or paused by i % 3.
 MIX = ('running', 'stopped', 'paused')
+#: The restart's guest populations: the mix above, or every guest running.
+MIXED, ALL_RUNNING = 'mixed', 'all running'
 
 
 def _state(host, guest):
@@ -45,6 +47,22 @@ def stopped_soft_reboot(clock, driver, wait, real_sleep=False):
         host.stop(guest)
         host.restart_compute()
         sample = meter.measure(clock, host, lambda: host.soft_reboot(guest))
+        record = {'sample': sample}
+        record.update(_state(host, guest))
+        return record
+
+
+def stopped_hard_reboot(clock, driver):
+    """The hard reboot that the stopped guest's soft reboot stands in for.
+
+    Same set-up as ``stopped_soft_reboot``: one guest stopped across a
+    restart, a second one running.
+    """
+    with hosts.compute_host(driver, 'stoppedhard') as host:
+        guest, _other = hosts.boot_batch(host, 2)
+        host.stop(guest)
+        host.restart_compute()
+        sample = meter.measure(clock, host, lambda: host.hard_reboot(guest))
         record = {'sample': sample}
         record.update(_state(host, guest))
         return record
@@ -99,20 +117,25 @@ def guarded_operations(clock, driver, others, cycles=1):
     return records
 
 
-def restart(clock, driver, instances, defer=False):
-    """A nova-compute restart with ``instances`` guests in the MIX."""
+def restart(clock, driver, instances, defer=False, population=MIXED):
+    """A nova-compute restart with ``instances`` guests.
+
+    ``population`` MIXED: in the MIX; ALL_RUNNING: every guest running.
+    """
     with hosts.compute_host(driver, 'restart%d' % instances,
                             defer_iptables_apply=defer) as host:
         guests = hosts.boot_batch(host, instances)
         for number, guest in enumerate(guests):
-            state = MIX[number % len(MIX)]
+            state = MIX[number % len(MIX)] if population == MIXED \
+                else 'running'
             if state == 'stopped':
                 host.stop(guest)
             elif state == 'paused':
                 host.pause(guest)
         sample = meter.measure(clock, host, host.restart_compute)
         return {'sample': sample, 'instances': instances,
-                'running': len(guests[::len(MIX)]),
+                'running': (len(guests[::len(MIX)]) if population == MIXED
+                            else len(guests)),
                 'filtered': hosts.filtered_count(host, guests)}
 
 
