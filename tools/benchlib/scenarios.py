@@ -31,6 +31,26 @@ def _state(host, guest):
             'filtered': host.is_filtered(guest)}
 
 
+def _stopped_across_restart(clock, driver, reboot, real_sleep=False,
+                            **host_options):
+    """A guest stopped across a restart (a second one running), rebooted.
+
+    :param reboot: ``'soft'`` or ``'hard'``.
+    """
+    with hosts.compute_host(driver, 'stopped' + reboot,
+                            **host_options) as host:
+        if real_sleep:
+            hosts.sleep_for_real(host)
+        guest, _other = hosts.boot_batch(host, 2)
+        host.stop(guest)
+        host.restart_compute()
+        operation = getattr(host, reboot + '_reboot')
+        sample = meter.measure(clock, host, lambda: operation(guest))
+        record = {'sample': sample}
+        record.update(_state(host, guest))
+        return record
+
+
 def stopped_soft_reboot(clock, driver, wait, real_sleep=False):
     """Soft reboot of a guest that was stopped across a restart.
 
@@ -39,33 +59,13 @@ def stopped_soft_reboot(clock, driver, wait, real_sleep=False):
     back to a hard reboot. The host records those sleeps instead of sleeping
     unless ``real_sleep``.
     """
-    with hosts.compute_host(driver, 'stopped',
-                            wait_soft_reboot_seconds=wait) as host:
-        if real_sleep:
-            hosts.sleep_for_real(host)
-        guest, _other = hosts.boot_batch(host, 2)
-        host.stop(guest)
-        host.restart_compute()
-        sample = meter.measure(clock, host, lambda: host.soft_reboot(guest))
-        record = {'sample': sample}
-        record.update(_state(host, guest))
-        return record
+    return _stopped_across_restart(clock, driver, 'soft', real_sleep,
+                                   wait_soft_reboot_seconds=wait)
 
 
 def stopped_hard_reboot(clock, driver):
-    """The hard reboot that the stopped guest's soft reboot stands in for.
-
-    Same set-up as ``stopped_soft_reboot``: one guest stopped across a
-    restart, a second one running.
-    """
-    with hosts.compute_host(driver, 'stoppedhard') as host:
-        guest, _other = hosts.boot_batch(host, 2)
-        host.stop(guest)
-        host.restart_compute()
-        sample = meter.measure(clock, host, lambda: host.hard_reboot(guest))
-        record = {'sample': sample}
-        record.update(_state(host, guest))
-        return record
+    """The hard reboot that the stopped guest's soft reboot stands in for."""
+    return _stopped_across_restart(clock, driver, 'hard')
 
 
 def guarded_operations(clock, driver, others, cycles=1):
