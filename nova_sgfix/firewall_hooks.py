@@ -13,10 +13,11 @@ tables:
   established and which nova's hard-reboot path would otherwise tear down
   and rebuild identically (a soft reboot of a stopped guest then costs no
   more iptables-restore runs than the hard reboot it stands in for);
-* ``prepare_instance_filter`` is skipped for an instance the start-up
-  resync registered moments ago with the same network_info (nova's
-  ``ensure_filtering_rules_for_instance`` after ``plug_vifs``), so a
-  restart prepares each running guest's chain once, as stock nova does.
+* ``setup_basic_filtering`` and ``prepare_instance_filter`` are skipped for
+  an instance the start-up resync registered moments ago with the same
+  network_info (nova's ``ensure_filtering_rules_for_instance`` after
+  ``plug_vifs``), so a restart sets up each running guest's nwfilter and
+  chain once, as stock nova does.
 """
 
 from __future__ import absolute_import
@@ -56,6 +57,21 @@ class FirewallHooks(object):
             return
         self._wrap('prepare_instance_filter', self._prepare)
         self._wrap('unfilter_instance', self._unfilter)
+        self._wrap_basic_filtering()
+
+    def _wrap_basic_filtering(self):
+        original = self.firewall.setup_basic_filtering
+
+        @functools.wraps(original)
+        def setup_basic_filtering(instance, network_info, *args, **kwargs):
+            if self._registered(instance, network_info):
+                LOG.debug('setup_basic_filtering skipped: the start-up '
+                          'resync set it up with the same network_info',
+                          instance=instance)
+                return None
+            return original(instance, network_info, *args, **kwargs)
+
+        self.firewall.setup_basic_filtering = setup_basic_filtering
 
     def _wrap(self, name, hook):
         original = getattr(self.firewall, name)

@@ -72,19 +72,26 @@ class RestartResyncTest(base.FunctionalTestCase):
             self.assertTrue(host.is_filtered(guest))
 
     def _prepares_during_restart(self, host):
-        from nova.virt import firewall
-        real = firewall.IptablesFirewallDriver.prepare_instance_filter
-        prepared = []
+        """Instance ids prepared, and set up in libvirt, by the restart."""
+        from nova.virt.libvirt import firewall
+        calls = {'prepare_instance_filter': [], 'setup_basic_filtering': []}
 
-        def prepare_instance_filter(fw, instance, network_info):
-            prepared.append(instance.id)
-            return real(fw, instance, network_info)
+        def counting(name):
+            real = getattr(firewall.IptablesFirewallDriver, name)
 
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova.virt.firewall.IptablesFirewallDriver.'
-            'prepare_instance_filter', prepare_instance_filter))
+            def call(fw, instance, network_info):
+                calls[name].append(instance.id)
+                return real(fw, instance, network_info)
+            return call
+
+        for name in calls:
+            self.useFixture(fixtures.MonkeyPatch(
+                'nova.virt.libvirt.firewall.IptablesFirewallDriver.' + name,
+                counting(name)))
         host.restart_compute()
-        return prepared
+        self.assertEqual(sorted(calls['prepare_instance_filter']),
+                         sorted(calls['setup_basic_filtering']))
+        return calls['prepare_instance_filter']
 
     def test_restart_prepares_each_running_guests_chain_once(self):
         host = self.sgfix_host()
@@ -115,11 +122,11 @@ class RestartResyncTest(base.FunctionalTestCase):
         guest = host.boot(base.SSH_FROM_PEERS)
         changed = self.nova_host.make_network_info(
             '192.0.2.250', guest.mac, guest.ip6)
-        from nova.virt import firewall
+        from nova.virt.libvirt import firewall
         calls = []
         real = firewall.IptablesFirewallDriver.prepare_instance_filter
         self.useFixture(fixtures.MonkeyPatch(
-            'nova.virt.firewall.IptablesFirewallDriver.'
+            'nova.virt.libvirt.firewall.IptablesFirewallDriver.'
             'prepare_instance_filter',
             lambda fw, i, n: calls.append(n) or real(fw, i, n)))
         driver = host.start_compute()
