@@ -12,7 +12,12 @@ tables:
 * both are skipped for an instance whose filter a guarded path has just
   established and which nova's hard-reboot path would otherwise tear down
   and rebuild identically (a soft reboot of a stopped guest then costs no
-  more iptables-restore runs than the hard reboot it stands in for).
+  more iptables-restore runs than the hard reboot it stands in for);
+* ``setup_basic_filtering`` and ``prepare_instance_filter`` are skipped for
+  an instance the start-up resync registered moments ago with the same
+  network_info (nova's ``ensure_filtering_rules_for_instance`` after
+  ``plug_vifs``), so a restart sets up each running guest's nwfilter and
+  chain once, as stock nova does.
 """
 
 from __future__ import absolute_import
@@ -32,13 +37,18 @@ class FirewallHooks(object):
         registration; what it returns goes to
         ``unclaim(instance_id, token)`` if the registration fails.
     :param unfiltered: ``unfiltered(instance_id)`` after a teardown.
+    :param registered: ``registered(instance, network_info)``: True if that
+        exact registration was just made and a new one would rebuild the
+        same chain.
     """
 
-    def __init__(self, firewall, claim, unclaim, unfiltered):
+    def __init__(self, firewall, claim, unclaim, unfiltered,
+                 registered=None):
         self.firewall = firewall
         self._claim = claim
         self._unclaim = unclaim
         self._unfiltered = unfiltered
+        self._registered = registered or (lambda instance, info: False)
         self._established = set()
 
     def install(self):
@@ -47,6 +57,21 @@ class FirewallHooks(object):
             return
         self._wrap('prepare_instance_filter', self._prepare)
         self._wrap('unfilter_instance', self._unfilter)
+        self._wrap_basic_filtering()
+
+    def _wrap_basic_filtering(self):
+        original = self.firewall.setup_basic_filtering
+
+        @functools.wraps(original)
+        def setup_basic_filtering(instance, network_info, *args, **kwargs):
+            if self._registered(instance, network_info):
+                LOG.debug('setup_basic_filtering skipped: the start-up '
+                          'resync set it up with the same network_info',
+                          instance=instance)
+                return None
+            return original(instance, network_info, *args, **kwargs)
+
+        self.firewall.setup_basic_filtering = setup_basic_filtering
 
     def _wrap(self, name, hook):
         original = getattr(self.firewall, name)
@@ -63,6 +88,11 @@ class FirewallHooks(object):
         setattr(self.firewall, name, hooked)
 
     def _prepare(self, original, instance, network_info, *args, **kwargs):
+        if self._registered(instance, network_info):
+            LOG.debug('prepare_instance_filter skipped: the start-up resync '
+                      'registered this instance with the same network_info',
+                      instance=instance)
+            return None
         instance_id = compat.field(instance, 'id')
         token = self._claim(instance_id, network_info)
         try:

@@ -38,6 +38,7 @@ class StartupResync(object):
         self.restored = []
         self.failed = []
         self.orphans = {}
+        self._registered = {}
 
     def begin(self):
         if self.in_progress:
@@ -45,6 +46,7 @@ class StartupResync(object):
         self._guard.firewall.filter_defer_apply_on()
         self.in_progress = True
         self.restored, self.failed, self.orphans = [], [], {}
+        self._registered = {}
         self._carried = carryover.CarryOver(self._guard.iptables)
         self._carried.begin()
         self._guard.before_write = self._before_write
@@ -87,7 +89,32 @@ class StartupResync(object):
                        'one before the guest starts, or refuse'},
                       instance=instance)
             return
+        self._registered[instance_id] = network_info
         self.restored.append(compat.instance_uuid(instance))
+
+    def registered_moments_ago(self, instance, network_info):
+        """Was ``instance`` registered by this resync with ``network_info``?
+
+        nova's ``_init_instance`` follows ``plug_vifs`` with
+        ``ensure_filtering_rules_for_instance`` (same network_info) for a
+        running guest: preparing the filter once more inside the window
+        would rebuild the identical chain, doubling the resync's work. Only
+        while the window is open (applies deferred, nothing written yet)
+        and only while the firewall still holds that registration.
+        """
+        if not self.in_progress:
+            return False
+        instance_id = compat.field(instance, 'id')
+        if instance_id not in self._registered or not \
+                compat.firewall_knows(self._guard.firewall, instance):
+            return False
+        try:
+            return bool(network_info) and \
+                self._registered[instance_id] == network_info and \
+                compat.recorded_network_info(self._guard.firewall,
+                                             instance) == network_info
+        except Exception:
+            return False
 
     def finish(self):
         """Write the batch with one iptables-restore and stop deferring.
@@ -104,6 +131,7 @@ class StartupResync(object):
                       'is refused until then', compat.text(exc))
             return False
         self.in_progress = False
+        self._registered = {}
         self._guard.before_write = None
         self._settle_unclaimed()
         try:

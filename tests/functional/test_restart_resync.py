@@ -71,6 +71,74 @@ class RestartResyncTest(base.FunctionalTestCase):
         for guest in guests:
             self.assertTrue(host.is_filtered(guest))
 
+    def _prepares_during_restart(self, host):
+        """Instance ids prepared, and set up in libvirt, by the restart."""
+        from nova.virt.libvirt import firewall
+        calls = {'prepare_instance_filter': [], 'setup_basic_filtering': []}
+
+        def counting(name):
+            real = getattr(firewall.IptablesFirewallDriver, name)
+
+            def call(fw, instance, network_info):
+                calls[name].append(instance.id)
+                return real(fw, instance, network_info)
+            return call
+
+        for name in calls:
+            self.useFixture(fixtures.MonkeyPatch(
+                'nova.virt.libvirt.firewall.IptablesFirewallDriver.' + name,
+                counting(name)))
+        host.restart_compute()
+        self.assertEqual(sorted(calls['prepare_instance_filter']),
+                         sorted(calls['setup_basic_filtering']))
+        return calls['prepare_instance_filter']
+
+    def test_restart_prepares_each_running_guests_chain_once(self):
+        host = self.sgfix_host()
+        guests = [host.boot(base.SSH_FROM_PEERS) for _ in range(3)]
+
+        prepared = self._prepares_during_restart(host)
+
+        # plug_vifs registers each guest; nova's
+        # ensure_filtering_rules_for_instance with the same network_info
+        # would rebuild the identical chain (the restart's cost doubled).
+        self.assertEqual(sorted(g.id for g in guests), sorted(prepared))
+        kernel = host.kernel()
+        for guest in guests:
+            self.assertTrue(host.is_filtered(guest), guest.id)
+            rules = kernel.rules['nova-compute-inst-%d' % guest.id]
+            self.assertEqual(len(rules), len(set(rules)))
+
+    def test_control_stock_restart_prepares_each_running_guest_once(self):
+        host = self.stock_host(defer_iptables_apply=True)
+        guests = [host.boot(base.SSH_FROM_PEERS) for _ in range(3)]
+
+        prepared = self._prepares_during_restart(host)
+
+        self.assertEqual(sorted(g.id for g in guests), sorted(prepared))
+
+    def test_changed_network_info_after_plug_vifs_is_prepared_again(self):
+        host = self.sgfix_host()
+        guest = host.boot(base.SSH_FROM_PEERS)
+        changed = self.nova_host.make_network_info(
+            '192.0.2.250', guest.mac, guest.ip6)
+        from nova.virt.libvirt import firewall
+        calls = []
+        real = firewall.IptablesFirewallDriver.prepare_instance_filter
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.virt.libvirt.firewall.IptablesFirewallDriver.'
+            'prepare_instance_filter',
+            lambda fw, i, n: calls.append(n) or real(fw, i, n)))
+        driver = host.start_compute()
+        driver.plug_vifs(guest.instance, guest.network_info)
+        del calls[:]
+
+        driver.ensure_filtering_rules_for_instance(guest.instance,
+                                                   guest.network_info)
+        driver.ensure_filtering_rules_for_instance(guest.instance, changed)
+
+        self.assertEqual([changed], calls)
+
     def test_instance_deleted_while_down_gets_no_chain_back(self):
         host = self.sgfix_host()
         kept, deleted = populate(host, 2)

@@ -107,6 +107,10 @@ def sgfix_driver_class():
     return LibvirtDriver
 
 
+class InitAborted(Exception):
+    """The exception injected into the instance loop of a restart."""
+
+
 class Guest(object):
 
     def __init__(self, number, instance, model_info, network_info, ip, mac):
@@ -116,6 +120,9 @@ class Guest(object):
         self.network_info = network_info
         self.ip = ip
         self.mac = mac
+        #: Why nova's instance loop leaves this guest out (its domain keeps
+        #: running): deleted in the database while nova-compute was down.
+        self.left_out = None
 
     def domain_xml(self, disk):
         return guest_xml.render(self.instance['name'], self.instance['uuid'],
@@ -215,15 +222,31 @@ class LegacyComputeHost(object):
         self.driver = driver
         return driver
 
-    def restart_compute(self):
-        """Restart the way init_host and pre_start_hook do."""
+    def restart_compute(self, abort_after=None, defer_iptables_apply=False):
+        """Restart the way init_host and pre_start_hook do.
+
+        Guests with ``left_out`` set are skipped. ``abort_after``: an
+        exception leaves the instance loop after that many instances, as
+        one from ``_init_instance`` does; the manager's ``finally`` turns
+        ``defer_iptables_apply`` off, ``pre_start_hook`` never runs.
+        """
         from nova.compute import power_state
         driver = self.start_compute()
-        for guest in self.guests:
-            driver.plug_vifs(guest.instance, guest.network_info)
-            if self.power_state(guest) == power_state.RUNNING:
-                driver.ensure_filtering_rules_for_instance(
-                    guest.instance, guest.network_info)
+        if defer_iptables_apply:
+            driver.filter_defer_apply_on()
+        try:
+            for number, guest in enumerate(self.guests):
+                if abort_after is not None and number >= abort_after:
+                    raise InitAborted('_init_instance failed (injected)')
+                if guest.left_out:
+                    continue
+                driver.plug_vifs(guest.instance, guest.network_info)
+                if self.power_state(guest) == power_state.RUNNING:
+                    driver.ensure_filtering_rules_for_instance(
+                        guest.instance, guest.network_info)
+        finally:
+            if defer_iptables_apply:
+                driver.filter_defer_apply_off()
         driver.get_available_resource(NODENAME)
         return driver
 

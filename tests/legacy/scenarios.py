@@ -51,6 +51,22 @@ def _running(host, guest):
     pass
 
 
+def _left_out(host, guest):
+    guest.left_out = 'deleted in the database while nova-compute was down'
+
+
+def _nothing(host, guest):
+    pass
+
+
+def _restart_ending_early(host, guest):
+    """The instance loop raises before it reaches any guest."""
+    try:
+        host.restart_compute(abort_after=0, defer_iptables_apply=True)
+    except host_module.InitAborted:
+        pass
+
+
 NEW_IP = '192.0.2.200'
 
 
@@ -70,7 +86,17 @@ SCENARIOS = collections.OrderedDict([
      (_stopped, lambda host, guest: host.rescue(guest))),
     ('running, interface attached',
      (_running, _attach_interface)),
+    ('running, left out of the restart (deleted while down)',
+     (_left_out, _nothing)),
+    ('running, next restart ends early (defer_iptables_apply)',
+     (_running, _restart_ending_early)),
 ])
+
+#: Restart cases: what the start-up resync keeps. With resync_on_start=False
+#: nova-sgfix leaves the restart to nova (stock's outcome, not judged).
+RESTART_CASES = ('running, left out of the restart (deleted while down)',
+                 'running, next restart ends early (defer_iptables_apply)')
+RUNNING_PREPARES = (_running, _left_out)
 
 
 def run_one(tree, namespace, driver_class, resync_on_start, scenario, wait):
@@ -139,7 +165,7 @@ def print_table(tree_name, nova_version, wait, results):
         rows.append([scenario] + [describe(results[(scenario, column)])
                                   for column in columns])
     down = [scenario for scenario, (prepare, _op) in SCENARIOS.items()
-            if prepare is not _running]
+            if prepare not in RUNNING_PREPARES]
     rows.append(['stopped/paused guest right after restart'] + [
         ', '.join(sorted(set(
             'chain gone' if results[(scenario, column)].after_restart
@@ -183,7 +209,9 @@ def main(argv=None):
                     args.wait)
     print_table(args.tree, compat.nova_version(), args.wait, results)
     failed = [key for key, outcome in results.items()
-              if key[1] != 'stock' and not sgfix_ok(outcome)]
+              if key[1] != 'stock' and not sgfix_ok(outcome) and
+              not (key[0] in RESTART_CASES and
+                   key[1] == 'nova-sgfix resync_on_start=False')]
     weak = [scenario for scenario in SCENARIOS
             if not control_shows_exposure(args.tree, scenario,
                                           results[(scenario, 'stock')])]

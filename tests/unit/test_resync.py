@@ -67,3 +67,30 @@ class StartupResyncTest(testtools.TestCase):
         self.resync.finish()
         self.resync.finish()
         self.assertEqual(1, self.firewall.iptables.writes)
+
+    def test_registration_in_the_window_is_recognised_with_its_network_info(
+            self):
+        guest = fakes.instance(3)
+        self.resync.begin()
+        self.resync.restore(guest, ['vif'])
+        self.assertTrue(self.resync.registered_moments_ago(guest, ['vif']))
+        self.assertFalse(self.resync.registered_moments_ago(guest, ['other']))
+        self.assertFalse(self.resync.registered_moments_ago(guest, []))
+        self.assertFalse(self.resync.registered_moments_ago(
+            fakes.instance(4), ['vif']))
+
+    def test_registration_is_not_recognised_once_forgotten_or_written(self):
+        guest = fakes.instance(3)
+        self.resync.begin()
+        self.resync.restore(guest, ['vif'])
+        self.firewall.instance_info.pop(3)
+        self.assertFalse(self.resync.registered_moments_ago(guest, ['vif']))
+        self.resync.restore(guest, ['vif'])
+        self.resync.finish()
+        self.assertFalse(self.resync.registered_moments_ago(guest, ['vif']))
+
+    def test_failed_registration_is_not_recognised(self):
+        guest = fakes.instance(7)
+        self.resync.begin()
+        self.resync.restore(guest, [])
+        self.assertFalse(self.resync.registered_moments_ago(guest, []))

@@ -41,6 +41,11 @@ def measure_all(args, parts, clock, progress):
                 results.add(report.STOPPED, sections.SOFT_REBOOT, 1, driver,
                             rep, scenarios.stopped_soft_reboot(
                                 clock, driver, args.wait))
+                progress.step('%s: hard reboot of a stopped guest, %s'
+                              % (tag, driver))
+                results.add(report.STOPPED, sections.STOPPED_HARD_REBOOT, 1,
+                            driver, rep,
+                            scenarios.stopped_hard_reboot(clock, driver))
         for size in args.sizes if 'guarded' in parts else ():
             for driver in ('stock', 'sgfix'):
                 progress.step('%s: guarded operations and hard reboots x%d, '
@@ -52,7 +57,7 @@ def measure_all(args, parts, clock, progress):
                     for record in cycles:
                         results.add(report.GUARDED, operation, size, driver,
                                     rep, record)
-        for size in args.sizes if 'restart' in parts else ():
+        for size in args.restart_sizes if 'restart' in parts else ():
             for driver in ('stock', 'sgfix', 'stock-defer'):
                 progress.step('%s: restart with %d guests, %s'
                               % (tag, size, driver))
@@ -60,6 +65,14 @@ def measure_all(args, parts, clock, progress):
                             driver, rep, scenarios.restart(
                                 clock, driver.split('-')[0], size,
                                 driver == 'stock-defer'))
+            for driver in ('sgfix', 'stock-defer'):
+                progress.step('%s: restart with %d guests, all running, %s'
+                              % (tag, size, driver))
+                results.add(report.RESTART, sections.RESTART_ALL_RUNNING,
+                            size, driver, rep, scenarios.restart(
+                                clock, driver.split('-')[0], size,
+                                driver == 'stock-defer',
+                                scenarios.ALL_RUNNING))
         if 'audit' in parts:
             progress.step('%s: audit check' % tag)
             results.add(report.AUDIT, sections.AUDIT_OP, args.audit_guests,

@@ -22,11 +22,33 @@ GUARDED = (
 
 #: Restart mix: guest i is running, stopped or paused by i % 3.
 MIX = ('running', 'stopped', 'paused')
+#: The restart's guest populations: the mix above, or every guest running.
+MIXED, ALL_RUNNING = 'mixed', 'all running'
 
 
 def _state(host, guest):
     return {'running': host.power_state(guest) == power_state.RUNNING,
             'filtered': host.is_filtered(guest)}
+
+
+def _stopped_across_restart(clock, driver, reboot, real_sleep=False,
+                            **host_options):
+    """A guest stopped across a restart (a second one running), rebooted.
+
+    :param reboot: ``'soft'`` or ``'hard'``.
+    """
+    with hosts.compute_host(driver, 'stopped' + reboot,
+                            **host_options) as host:
+        if real_sleep:
+            hosts.sleep_for_real(host)
+        guest, _other = hosts.boot_batch(host, 2)
+        host.stop(guest)
+        host.restart_compute()
+        operation = getattr(host, reboot + '_reboot')
+        sample = meter.measure(clock, host, lambda: operation(guest))
+        record = {'sample': sample}
+        record.update(_state(host, guest))
+        return record
 
 
 def stopped_soft_reboot(clock, driver, wait, real_sleep=False):
@@ -37,17 +59,13 @@ def stopped_soft_reboot(clock, driver, wait, real_sleep=False):
     back to a hard reboot. The host records those sleeps instead of sleeping
     unless ``real_sleep``.
     """
-    with hosts.compute_host(driver, 'stopped',
-                            wait_soft_reboot_seconds=wait) as host:
-        if real_sleep:
-            hosts.sleep_for_real(host)
-        guest, _other = hosts.boot_batch(host, 2)
-        host.stop(guest)
-        host.restart_compute()
-        sample = meter.measure(clock, host, lambda: host.soft_reboot(guest))
-        record = {'sample': sample}
-        record.update(_state(host, guest))
-        return record
+    return _stopped_across_restart(clock, driver, 'soft', real_sleep,
+                                   wait_soft_reboot_seconds=wait)
+
+
+def stopped_hard_reboot(clock, driver):
+    """The hard reboot that the stopped guest's soft reboot stands in for."""
+    return _stopped_across_restart(clock, driver, 'hard')
 
 
 def guarded_operations(clock, driver, others, cycles=1):
@@ -99,20 +117,25 @@ def guarded_operations(clock, driver, others, cycles=1):
     return records
 
 
-def restart(clock, driver, instances, defer=False):
-    """A nova-compute restart with ``instances`` guests in the MIX."""
+def restart(clock, driver, instances, defer=False, population=MIXED):
+    """A nova-compute restart with ``instances`` guests.
+
+    ``population`` MIXED: in the MIX; ALL_RUNNING: every guest running.
+    """
     with hosts.compute_host(driver, 'restart%d' % instances,
                             defer_iptables_apply=defer) as host:
         guests = hosts.boot_batch(host, instances)
         for number, guest in enumerate(guests):
-            state = MIX[number % len(MIX)]
+            state = MIX[number % len(MIX)] if population == MIXED \
+                else 'running'
             if state == 'stopped':
                 host.stop(guest)
             elif state == 'paused':
                 host.pause(guest)
         sample = meter.measure(clock, host, host.restart_compute)
         return {'sample': sample, 'instances': instances,
-                'running': len(guests[::len(MIX)]),
+                'running': (len(guests[::len(MIX)]) if population == MIXED
+                            else len(guests)),
                 'filtered': hosts.filtered_count(host, guests)}
 
 

@@ -10,7 +10,12 @@ from benchlib import report
 from benchlib import scenarios
 
 SOFT_REBOOT = 'soft reboot, stopped across restart'
+STOPPED_HARD_REBOOT = 'hard reboot, stopped across restart'
 RESTART_OP = 'nova-compute restart'
+RESTART_ALL_RUNNING = 'nova-compute restart, all running'
+#: A restart's cost grows linearly when the cost at the largest size is at
+#: most this much above the smallest size's cost scaled by the sizes' ratio.
+LINEAR_SLACK = 1.25
 AUDIT_OP = 'audit check'
 DRIVER_NAMES = {'stock': 'stock', 'sgfix': 'nova-sgfix',
                 'stock-defer': 'stock, defer_iptables_apply'}
@@ -85,7 +90,57 @@ def stopped(results, wait, model):
             'for real: %.3f s measured (%+.1f%%).'
             % (model['wait'], model['recorded_wall_s'], model['wait'],
                model['modelled_s'], model['real_s'], model['error_pct']))
-    return [check], lines
+    checks, more = _stopped_against_hard_reboot(results)
+    return [check] + checks, lines + [''] + more
+
+
+def _stopped_against_hard_reboot(results):
+    """Part 1b: the soft reboot against the hard reboot it stands in for."""
+    def med(operation, driver, field):
+        return results.median(report.STOPPED, operation, 1, driver, field)
+
+    if med(STOPPED_HARD_REBOOT, 'sgfix', 'restores') is None:
+        return [], []
+    soft_r = med(SOFT_REBOOT, 'sgfix', 'restores')
+    hard_r = med(STOPPED_HARD_REBOOT, 'sgfix', 'restores')
+    soft_t = med(SOFT_REBOOT, 'sgfix', 'filter_work_s')
+    hard_t = med(STOPPED_HARD_REBOOT, 'sgfix', 'filter_work_s')
+    checks = [
+        _check(report.STOPPED, SOFT_REBOOT, 1, 'restores vs hard reboot',
+               soft_r, hard_r, report.ratio(soft_r, hard_r),
+               '<= hard reboot of the same guest', soft_r <= hard_r),
+        _check(report.STOPPED, SOFT_REBOOT, 1, 'filter_work_s vs hard reboot',
+               soft_t, hard_t, report.ratio(soft_t, hard_t),
+               '<= 1.2 x hard reboot of the same guest',
+               report.ratio(soft_t, hard_t) <= 1.2)]
+    rows = [
+        ['iptables-restore runs (KB)',
+         _runs(soft_r, med(SOFT_REBOOT, 'sgfix', 'restore_bytes')),
+         _runs(hard_r, med(STOPPED_HARD_REBOOT, 'sgfix', 'restore_bytes')),
+         _runs(med(STOPPED_HARD_REBOOT, 'stock', 'restores'),
+               med(STOPPED_HARD_REBOOT, 'stock', 'restore_bytes')),
+         '%.2f' % checks[0]['ratio'], '<= 1', checks[0]['verdict']],
+        ['filter work, ms', _ms(soft_t), _ms(hard_t),
+         _ms(med(STOPPED_HARD_REBOOT, 'stock', 'filter_work_s')),
+         '%.2f' % checks[1]['ratio'], '<= 1.2', checks[1]['verdict']],
+        ['(wall time, ms)', _ms(med(SOFT_REBOOT, 'sgfix', 'wall_s')),
+         _ms(med(STOPPED_HARD_REBOOT, 'sgfix', 'wall_s')),
+         _ms(med(STOPPED_HARD_REBOOT, 'stock', 'wall_s')), '', '', ''],
+        ['guest running, filtered after',
+         '%s, %s' % (_yes(med(SOFT_REBOOT, 'sgfix', 'running')),
+                     _yes(med(SOFT_REBOOT, 'sgfix', 'filtered'))),
+         '%s, %s' % (_yes(med(STOPPED_HARD_REBOOT, 'sgfix', 'running')),
+                     _yes(med(STOPPED_HARD_REBOOT, 'sgfix', 'filtered'))),
+         '%s, %s' % (_yes(med(STOPPED_HARD_REBOOT, 'stock', 'running')),
+                     _yes(med(STOPPED_HARD_REBOOT, 'stock', 'filtered'))),
+         '', '', '']]
+    lines = ['1b. The same soft reboot against the hard reboot it stands in '
+             'for (same state, same host)']
+    lines += report.table(['', 'nova-sgfix soft reboot',
+                           'nova-sgfix hard reboot = ref',
+                           'stock hard reboot', 'soft/ref', 'target',
+                           'verdict'], rows)
+    return checks, lines
 
 
 def guarded(results, sizes):
@@ -210,6 +265,97 @@ def restart(results, sizes):
         ['N', 'metric', 'stock', 'nova-sgfix', 'sgfix/stock', 'target',
          'verdict', 'info: stock, defer_iptables_apply',
          'guests filtered after (stock, sgfix)'], rows)
+    more_checks, more = restart_against_deferred(results, sizes)
+    return checks + more_checks, lines + [''] + more
+
+
+def _growth_base(sizes):
+    """The size the growth is measured from: the smallest of 10 or more."""
+    larger = [size for size in sizes if size >= 10]
+    return larger[0] if larger else sizes[0]
+
+
+def restart_against_deferred(results, sizes):
+    """Part 3b: nova-sgfix's restart beside stock's deferred apply.
+
+    Both write one iptables-restore; stock filters the running guests only,
+    so with every guest running both filter the same guests.
+    """
+    checks, rows = [], []
+    largest, base = sizes[-1], _growth_base(sizes)
+    populations = ((RESTART_ALL_RUNNING, 'all running'),
+                   (RESTART_OP, 'mixed (1/3 running)'))
+    for operation, label in populations:
+        for size in sizes:
+            def med(drv, field, op=operation, n=size):
+                return results.median(report.RESTART, op, n, drv, field)
+            fixed, stock = med('sgfix', 'filter_work_s'), med(
+                'stock-defer', 'filter_work_s')
+            if fixed is None or stock is None:
+                continue
+            ratio = report.ratio(fixed, stock)
+            target, verdict = '(info)', ''
+            if operation == RESTART_ALL_RUNNING and size == largest:
+                checks.append(_check(
+                    report.RESTART, operation, size,
+                    'filter_work_s vs stock defer_iptables_apply', fixed,
+                    stock, ratio, '<= 1.5 x stock, defer_iptables_apply',
+                    ratio <= 1.5))
+                target, verdict = '<= 1.5', checks[-1]['verdict']
+            rows.append([label, size, _runs(med('sgfix', 'restores'),
+                                            med('sgfix', 'restore_bytes')),
+                         _runs(med('stock-defer', 'restores'),
+                               med('stock-defer', 'restore_bytes')),
+                         _ms(fixed), _ms(stock), '%.2f' % ratio,
+                         '(%.2f)' % report.ratio(
+                             med('sgfix', 'filter_cpu_s'),
+                             med('stock-defer', 'filter_cpu_s')),
+                         target, verdict,
+                         '%d/%d, %d/%d' % (med('sgfix', 'filtered'), size,
+                                           med('stock-defer', 'filtered'),
+                                           size)])
+    lines = ['3b. The same restart beside stock nova with '
+             'defer_iptables_apply = True (one iptables-restore on both '
+             'sides; stock filters the running guests only)']
+    lines += report.table(
+        ['guests', 'N', 'sgfix restores (KB)', 'stock-defer restores (KB)',
+         'sgfix filter work, ms', 'stock-defer filter work, ms',
+         'sgfix/stock', '(CPU)', 'target', 'verdict',
+         'guests filtered after (sgfix, stock)'], rows)
+    if base == largest:
+        return checks, lines
+    rows = []
+    bound = LINEAR_SLACK * largest / base
+    for operation, label in populations:
+        for driver in ('sgfix', 'stock-defer'):
+            low = results.median(report.RESTART, operation, base, driver,
+                                 'filter_work_s')
+            high = results.median(report.RESTART, operation, largest, driver,
+                                  'filter_work_s')
+            if low is None or high is None:
+                continue
+            growth = report.ratio(high, low)
+            target, verdict = '(info)', ''
+            if driver == 'sgfix':
+                checks.append(_check(
+                    report.RESTART, operation, largest,
+                    'filter_work_s growth from N=%d' % base, high, low,
+                    growth, '<= %.2f x N ratio (linear)' % LINEAR_SLACK,
+                    growth <= bound))
+                target, verdict = '<= %.2f' % bound, checks[-1]['verdict']
+            rows.append([label, DRIVER_NAMES.get(driver, driver), _ms(low),
+                         _ms(high), '%.2f' % growth,
+                         '%.2f' % (largest / base),
+                         '%.2f / %.2f' % (low * 1000.0 / base,
+                                          high * 1000.0 / largest),
+                         target, verdict])
+    lines += ['', '3c. Growth of the restart\'s filter work from N=%d to '
+              'N=%d (linear: at most %.2f x the ratio of N)'
+              % (base, largest, LINEAR_SLACK)]
+    lines += report.table(
+        ['guests', 'driver', 'N=%d, ms' % base, 'N=%d, ms' % largest,
+         'growth', 'N ratio', 'ms per guest (N=%d / N=%d)' % (base, largest),
+         'target', 'verdict'], rows)
     return checks, lines
 
 

@@ -38,7 +38,8 @@ class LibvirtDriver(nova_driver.LibvirtDriver):
         self._sgfix_hooks = firewall_hooks.FirewallHooks(
             self.firewall_driver, self._sgfix_resync.claim,
             self._sgfix_resync.unclaim,
-            lambda instance_id: self._sgfix_resync.reap([instance_id]))
+            lambda instance_id: self._sgfix_resync.reap([instance_id]),
+            self._sgfix_resync.registered_moments_ago)
         if self._sgfix_active():
             chain_removal.install_on_manager(self.firewall_driver.iptables,
                                              compat.iptables_binary_name)
