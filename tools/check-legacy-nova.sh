@@ -87,12 +87,24 @@ find_python27() {
     fi
 }
 
+no_package_named_after_the_release() {
+    # A package at version $tag was built with PBR_VERSION=$tag set.
+    if "$1/bin/pip" list --format=freeze 2>/dev/null |
+            grep -v '^nova==' | grep -F "==$tag"; then
+        echo "packages above were built with PBR_VERSION=$tag" >&2
+        return 1
+    fi
+}
+
 build_env() {
     local venv=$1 tree=$2 python=$3 log=$4 tool_venv
     tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
     if [ ! -x "$tool_venv/bin/virtualenv" ]; then
         tool_venv="$cache/virtualenv-tool"
     fi
+    # Set by a caller, these would name every sdist pip builds (pbr 0.5.x
+    # as "pbr 2013.2.4" in pip's wheel cache, which breaks Grizzly's build).
+    unset PBR_VERSION OSLO_PACKAGE_VERSION
     {
         if [ ! -x "$tool_venv/bin/virtualenv" ]; then
             # virtualenv 20.22 dropped Python 2 targets.
@@ -106,7 +118,8 @@ build_env() {
         grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
             "$tree/$test_requires" >"$work/test-requires.txt" || true
         "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
-            -r "$work/test-requires.txt"
+            -r "$work/test-requires.txt" &&
+            no_package_named_after_the_release "$venv"
     } >"$log" 2>&1
 }
 
@@ -141,7 +154,7 @@ tree=$(cd "$tree" && pwd)
 
 mkdir -p "$cache"
 # Bump when build_env changes what it installs.
-build_recipe=1
+build_recipe=2
 key=$( (echo "$build_recipe"; cat "$pins" "$tree/$requires" \
         "$tree/$test_requires") | sha1sum | cut -c1-12)
 venv="$cache/$release-py27-$key"

@@ -10,6 +10,8 @@
 # keyed by a hash of the pins and this script; the wheel is uninstalled again
 # on every exit. Prints "skipped: <reason>" and exits 0 without Python 2.7.
 set -o errexit -o nounset -o pipefail
+# Set by a caller, these would name every sdist pip builds.
+unset PBR_VERSION OSLO_PACKAGE_VERSION
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -66,16 +66,17 @@ if [ ! -f "$tree/.complete" ]; then
     git --git-dir="$git_dir" archive "$tag" | tar -x -C "$tree"
     touch "$tree/.complete"
 fi
-build_recipe=1
+build_recipe=2
 key=$( (echo "$build_recipe $libvirt_python"; cat "$pins" "$tree/$requires" \
         "$top/tools/install-libvirt-python.sh") | sha1sum | cut -c1-12)
 venv="$cache/$release-py27-$key"
-export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
 if [ ! -f "$venv/.complete" ]; then
     echo "building $release environment in $venv (log: $venv.log)"
     start=$(date +%s)
     (
         set -o errexit
+        # Set by a caller, these would name every sdist pip builds.
+        unset PBR_VERSION OSLO_PACKAGE_VERSION
         tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
         if [ ! -x "$tool_venv/bin/virtualenv" ]; then
             tool_venv="$cache/virtualenv-tool"
@@ -92,7 +93,16 @@ if [ ! -f "$venv/.complete" ]; then
             -r "$venv.test-requires"
         "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
             "$libvirt_python"
-        "$venv/bin/pip" install --no-deps -e "$tree"
+        # The version only for the tree itself: exported for the whole
+        # build it also names every sdist pip builds (pbr 0.5.x becomes
+        # "pbr 2013.2.4" in pip's wheel cache and breaks the next build).
+        PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag \
+            "$venv/bin/pip" install --no-deps -e "$tree"
+        if "$venv/bin/pip" list --format=freeze |
+                grep -v '^nova==' | grep -F "==$tag"; then
+            echo "packages above were built with PBR_VERSION=$tag" >&2
+            exit 1
+        fi
     ) >"$venv.log" 2>&1 || {
         echo "building the $release environment failed; end of $venv.log:" >&2
         tail -n 20 "$venv.log" >&2
@@ -101,6 +111,9 @@ if [ ! -f "$venv/.complete" ]; then
     touch "$venv/.complete"
     echo "built in $(( $(date +%s) - start )) s"
 fi
+
+# Version strings of the git-archived tree: pbr (Havana), oslo setup (Grizzly).
+export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
 
 # One bed at a time: one libvirtd per host, and qemu.conf is edited.
 exec 9>/run/nova-sgfix-servicebed.lock
