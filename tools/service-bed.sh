@@ -57,6 +57,11 @@ python27=$(find "${PYENV_ROOT:-$HOME/.pyenv}/versions" -maxdepth 1 \
 python27=${PYTHON27:-${python27:+$python27/bin/python}}
 [ -n "$python27" ] || skip "no Python 2.7 (set PYTHON27)"
 
+# One bed at a time: one libvirtd per host, and qemu.conf is edited; the
+# lock also covers the build, so no run uses an environment another removes.
+exec 9>/run/nova-sgfix-servicebed.lock
+flock 9
+
 # The tree stays in the cache: the environment points at it (pip -e).
 mkdir -p "$cache"
 tree="$cache/nova-$tag"
@@ -114,10 +119,6 @@ fi
 
 # Version strings of the git-archived tree: pbr (Havana), oslo setup (Grizzly).
 export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
-
-# One bed at a time: one libvirtd per host, and qemu.conf is edited.
-exec 9>/run/nova-sgfix-servicebed.lock
-flock 9
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/nova-sgfix-bed.XXXXXX")
 child=
