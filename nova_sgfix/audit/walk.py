@@ -44,12 +44,13 @@ class _Rule(collections.namedtuple('_Rule', 'matches target goto chain raw')):
             (jump, self.target) if self.target else ()))
 
 
-class _Chain(object):
-    __slots__ = ('name', 'policy', 'rules', 'generic', 'by_host', 'static')
+class _Body(object):
+    """The compiled rules of one chain body, shared by equal chains."""
 
-    def __init__(self, name, policy, rules, compiled_cache):
-        self.name = name
-        self.policy = policy
+    __slots__ = ('rules', 'generic', 'by_host', 'static', 'template')
+
+    def __init__(self, name, rules, compiled_cache):
+        self.template = name
         self.rules = []
         self.generic = []
         self.by_host = {}
@@ -67,19 +68,39 @@ class _Chain(object):
                 self.generic.append(index)
         self.static = None
 
+
+class _Chain(object):
+    """A chain by name; its rules are those of its (maybe shared) body."""
+
+    __slots__ = ('name', 'policy', 'body', 'rules', 'by_host')
+
+    def __init__(self, name, policy, body):
+        self.name = name
+        self.policy = policy
+        self.body = body
+        self.rules = body.rules
+        self.by_host = body.by_host
+
     def indices(self, host):
-        extra = self.by_host.get(host)
+        body = self.body
+        extra = body.by_host.get(host)
         if not extra:
-            return self.generic
-        return sorted(self.generic + extra) if self.generic else extra
+            return body.generic
+        return sorted(body.generic + extra) if body.generic else extra
 
 
 class _LazyChains(object):
-    """Chains compiled on first use: most of a big table is never walked."""
+    """Chains compiled on first use: most of a big table is never walked.
+
+    Chains with the same rules (the instance chains of one security group)
+    share one compiled body; their rules name the first such chain, and a
+    summary reused for another is renamed (:meth:`Walker._renamed`).
+    """
 
     def __init__(self, raw):
         self._raw = raw
         self._done = {}
+        self._bodies = {}
         self._compiled = {}
 
     def __contains__(self, name):
@@ -89,7 +110,12 @@ class _LazyChains(object):
         chain = self._done.get(name)
         if chain is None and name in self._raw:
             raw = self._raw[name]
-            chain = _Chain(name, raw.policy, raw.rules, self._compiled)
+            text = raw.body
+            body = self._bodies.get(text)
+            if body is None:
+                body = self._bodies[text] = _Body(name, raw.rules,
+                                                  self._compiled)
+            chain = _Chain(name, raw.policy, body)
             self._done[name] = chain
         return chain
 
@@ -116,19 +142,46 @@ class Walker(object):
         return None
 
     def _is_static(self, chain):
-        """No rule looks at the destination, here or in any callee."""
-        if chain.static is None:
-            chain.static = False
-            static = all(r.matches.address_free for r in chain.rules)
-            for rule in chain.rules:
+        """No rule looks at the destination, here or in any callee.
+
+        A property of the body: chains with the same rules have the same
+        callees. A chain that reaches its own body again (a loop) is not
+        static, so a static chain's summary never holds its body's rules
+        under another chain's name.
+        """
+        body = chain.body
+        if body.static is None:
+            body.static = False
+            static = all(r.matches.address_free for r in body.rules)
+            for rule in body.rules:
                 if not static:
                     break
                 callee = self.chains.get(rule.target)
                 if callee is not None and callee.policy == '-':
                     static = (not rule.target.startswith(self.inst_prefix)
                               and self._is_static(callee))
-            chain.static = static
-        return chain.static
+            body.static = static
+        return body.static
+
+    @staticmethod
+    def _located(rule, chain):
+        """The rule as a rule of ``chain`` (its body may be another's)."""
+        return rule if rule.chain == chain.name else rule._replace(
+            chain=chain.name)
+
+    @staticmethod
+    def _renamed(summary, was, name):
+        """A static chain's summary, computed for ``was``, for ``name``.
+
+        A static chain's walk never reaches a chain of its own body again,
+        so only its own rules can carry the name ``was``.
+        """
+        if name == was:
+            return summary
+        return summary._replace(exposures=[
+            (level, what._replace(chain=name)
+             if isinstance(what, _Rule) and what.chain == was else what)
+            for level, what in summary.exposures])
 
     def walk(self, address, own, start='FORWARD'):
         """Summary of every path of a packet to ``address`` from ``start``.
@@ -146,9 +199,12 @@ class Walker(object):
         is_own = chain.name == own
         key = None
         if self._is_static(chain):
-            key = (chain.name, is_own)
+            # A user chain's summary depends on its rules only; a built-in
+            # chain's on its policy too.
+            key = (chain.body if chain.policy == '-' else chain.name, is_own)
             if key in self._memo:
-                return self._memo[key]
+                summary, was = self._memo[key]
+                return self._renamed(summary, was, chain.name)
         family, value = address
         exposures = []
         state, returns = YES, NO
@@ -172,7 +228,7 @@ class Walker(object):
             if target == 'ACCEPT':
                 if not m.return_traffic and not (
                         is_own and verdict == matches_mod.SOME):
-                    exposures.append((hit, rule))
+                    exposures.append((hit, self._located(rule, chain)))
             elif target == 'RETURN':
                 returns = max(returns, hit)
             elif target in DROPPING:
@@ -190,7 +246,8 @@ class Walker(object):
                     miss = max(miss, back)
             else:
                 # NFQUEUE, a missing chain, a loop...: it may accept.
-                exposures.append((min(hit, DOUBT), rule))
+                exposures.append((min(hit, DOUBT),
+                                  self._located(rule, chain)))
                 miss = max(miss, hit)
             state = miss
         returns = max(returns, state)
@@ -201,7 +258,7 @@ class Walker(object):
             returns = NO
         summary = Summary(_strongest(exposures), returns, own_reached)
         if key is not None:
-            self._memo[key] = summary
+            self._memo[key] = summary, chain.name
         return summary
 
 
