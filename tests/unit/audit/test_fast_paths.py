@@ -1,0 +1,234 @@
+"""The audit's fast paths give the answers of the slow ones.
+
+The bulk reader (:mod:`nova_sgfix.audit.fastparse`) must read every dump as
+the line reader does, and fall back to it for the errors. The walk compiles
+chains with the same rules once and reuses a chain's summary; that must
+never carry one guest's verdict to another whose packet takes another path,
+nor quote a rule under another chain's name.
+"""
+
+from __future__ import absolute_import
+from __future__ import print_function
+
+import unittest
+
+from nova_sgfix.audit import check
+from nova_sgfix.audit import fastparse
+from nova_sgfix.audit import ruleset
+from tests.unit.audit import nova_shapes
+from tests.unit.audit import test_check
+
+INST1 = nova_shapes.Instance(1, ['10.0.0.3'])
+INST2 = nova_shapes.Instance(2, ['10.0.0.4'])
+MAC2 = 'fa:16:3e:00:00:02'
+
+
+def guest(number):
+    ip = '10.0.0.%d' % (number + 2)
+    return test_check.make_guest(name='instance-%08x' % number,
+                                 nics=(('fa:16:3e:00:00:%02x' % number,
+                                        [ip]),))
+
+
+def contents(parsed):
+    return dict((table, dict((name, (chain.policy, chain.rules))
+                             for name, chain in chains.items()))
+                for table, chains in parsed.tables.items())
+
+
+def add_rule(text, chain, rule):
+    """Put ``rule`` first in ``chain``."""
+    marker = '[0:0] -A %s ' % chain
+    assert marker in text, marker
+    return text.replace(marker, '[0:0] -A %s %s\n%s' % (chain, rule, marker),
+                        1)
+
+
+def shared_chain(text, name, *rules):
+    """Declare ``name`` holding ``rules``, after nova's instance chains."""
+    text = text.replace('*filter\n', '*filter\n:%s - [0:0]\n' % name, 1)
+    return text.replace('COMMIT\n', ''.join(
+        '-A %s %s\n' % (name, rule) for rule in rules) + 'COMMIT\n', 1)
+
+
+class BulkReaderTest(unittest.TestCase):
+    """Every shape of dump reads as the line reader reads it."""
+
+    def assertSameAsLineReader(self, text, fast=True):
+        parsed = ruleset.parse(text, 'rules.txt')
+        by_line = ruleset._parse_lines(text, 'rules.txt')
+        self.assertEqual(contents(by_line), contents(parsed))
+        taken = fastparse.parse(text, ruleset._Reader('rules.txt'))
+        self.assertEqual(fast, taken is not None)
+        return parsed
+
+    def test_nova_dump_with_counters_is_read_in_bulk(self):
+        text = nova_shapes.filter_table([INST1, INST2])
+        parsed = self.assertSameAsLineReader(text)
+        self.assertEqual(8, len(
+            parsed.table('filter')['nova-compute-inst-2'].rules))
+
+    def test_dump_without_counters_is_read_in_bulk(self):
+        self.assertSameAsLineReader(
+            nova_shapes.filter_table([INST1, INST2], counters=False))
+
+    def test_interleaved_chains_keep_their_order(self):
+        # nova's iptables-restore input need not group a chain's rules.
+        text = ('*filter\n:FORWARD ACCEPT [0:0]\n:a - [0:0]\n:b - [0:0]\n'
+                '-A a -s 10.0.0.1/32 -j ACCEPT\n-A b -j DROP\n'
+                '[3:180] -A a -p tcp -j RETURN\n-A a -j DROP\n'
+                '[0:0] -A b -j ACCEPT\nCOMMIT\n')
+        parsed = self.assertSameAsLineReader(text)
+        self.assertEqual(['ACCEPT', 'RETURN', 'DROP'],
+                         [r.target for r in parsed.table('filter')['a'].rules])
+
+    def test_unusual_lines_are_left_to_the_line_reader(self):
+        text = ('# comment\n*filter\r\n:FORWARD ACCEPT [0:0]\n:a - [0:0]\n'
+                ':b - [0:0]\n'
+                '-A b -j LOG\r-A b -j DROP\n'
+                '  -A a -j ACCEPT\n'
+                '-A a\t-j DROP  \n'
+                '-A a\n'
+                '-A a -m comment --comment "x \\"y\\"" -j LOG\n'
+                '[1:2]   -A a -j RETURN\n'
+                '\n'
+                '-A a -p tcp -j REJECT\r\n'
+                'COMMIT\n*nat\n:PREROUTING ACCEPT [0:0]\n'
+                '-A PREROUTING -d 1.2.3.4/32 -j DNAT --to-destination '
+                '10.0.0.3\nCOMMIT')
+        parsed = self.assertSameAsLineReader(text)
+        self.assertEqual(['ACCEPT', 'DROP', None, 'LOG', 'RETURN', 'REJECT'],
+                         [r.target for r in parsed.table('filter')['a'].rules])
+        self.assertEqual(['LOG', 'DROP'],
+                         [r.target for r in parsed.table('filter')['b'].rules])
+
+    def test_last_line_without_newline_is_read(self):
+        self.assertSameAsLineReader(
+            nova_shapes.filter_table([INST1]).rstrip('\n'))
+
+    def test_jump_word_at_the_end_of_a_comment_goes_line_by_line(self):
+        text = ('*filter\n:a - [0:0]\n'
+                '-A a -j ACCEPT -m comment --comment "ends in -j"\n'
+                '-A a -j DROP -m comment --comment ends-j\nCOMMIT\n')
+        self.assertSameAsLineReader(text, fast=False)
+
+    def assertRejectedAt(self, text, words):
+        with self.assertRaises(ruleset.RulesetError) as ctx:
+            ruleset.parse(text, 'rules.txt')
+        self.assertIn(words, str(ctx.exception))
+
+    def test_jump_without_target_inside_a_run_names_its_line(self):
+        lines = nova_shapes.filter_table([INST1, INST2]).splitlines()
+        at = lines.index('[0:0] -A nova-compute-inst-2 -j '
+                         'nova-compute-provider')
+        lines[at] = '[0:0] -A nova-compute-inst-2 -j'
+        self.assertRejectedAt('\n'.join(lines) + '\n',
+                              'rules.txt line %d: -j without a target'
+                              % (at + 1))
+
+    def test_run_for_an_undeclared_chain_names_its_line(self):
+        text = nova_shapes.filter_table([INST1])
+        lines = text.replace(':nova-compute-inst-1 - [0:0]\n',
+                             '').splitlines()
+        first = [n for n, line in enumerate(lines, 1)
+                 if '-A nova-compute-inst-1 ' in line][0]
+        self.assertRejectedAt('\n'.join(lines), 'rules.txt line %d: rule for '
+                              'undeclared chain nova-compute-inst-1' % first)
+
+    def test_run_outside_a_table_names_its_line(self):
+        self.assertRejectedAt('*filter\n:a - [0:0]\nCOMMIT\n-A a -j ACCEPT\n',
+                              'rules.txt line 4: rule outside a table')
+
+
+class SharedChainTest(unittest.TestCase):
+    """Chains with the same rules, and summaries reused across guests."""
+
+    def verdicts(self, text, order=(1, 2)):
+        report = check.audit([guest(n) for n in order], ruleset.parse(text))
+        return dict((r.name, (r.verdict, r.reason)) for r in report.results)
+
+    def test_equal_instance_chains_share_one_compiled_body(self):
+        text = nova_shapes.filter_table([INST1, INST2])
+        text = text.replace('[0:0] -A nova-compute-inst-2 -m state --state '
+                            'INVALID', '[7:420] -A nova-compute-inst-2 -m '
+                            'state --state INVALID')
+        view = check.FamilyView(ruleset.parse(text))
+        chains = view.walker.chains
+        self.assertIs(chains.get('nova-compute-inst-1').body,
+                      chains.get('nova-compute-inst-2').body)
+        self.assertEqual({'instance-00000001': (check.OK, 'filtered'),
+                          'instance-00000002': (check.OK, 'filtered')},
+                         self.verdicts(text))
+
+    def test_shared_rule_for_one_destination_exposes_only_that_guest(self):
+        # Both instance chains have the same rules; the chain they jump to
+        # accepts one guest's address. Whichever guest is judged first, the
+        # other must be judged on its own address.
+        text = nova_shapes.filter_table([INST1, INST2])
+        for inst in ('nova-compute-inst-1', 'nova-compute-inst-2'):
+            text = add_rule(text, inst, '-j open-one')
+        text = shared_chain(text, 'open-one', '-d 10.0.0.4/32 -j ACCEPT')
+        for order in ((1, 2), (2, 1)):
+            found = self.verdicts(text, order)
+            self.assertEqual((check.OK, 'filtered'),
+                             found['instance-00000001'], order)
+            self.assertEqual((check.CRITICAL, "10.0.0.4: accepted by '-A "
+                              "open-one -d 10.0.0.4/32 -j ACCEPT'"),
+                             found['instance-00000002'], order)
+
+    def test_destination_rule_in_equal_instance_chains_is_judged_per_guest(
+            self):
+        text = nova_shapes.filter_table([INST1, INST2])
+        for inst in ('nova-compute-inst-1', 'nova-compute-inst-2'):
+            text = add_rule(text, inst, '-d 10.0.0.3/32 -j ACCEPT')
+        for order in ((1, 2), (2, 1)):
+            found = self.verdicts(text, order)
+            self.assertEqual((check.CRITICAL, "10.0.0.3: accepted by '-A "
+                              "nova-compute-inst-1 -d 10.0.0.3/32 -j "
+                              "ACCEPT'"), found['instance-00000001'], order)
+            self.assertEqual((check.OK, 'filtered'),
+                             found['instance-00000002'], order)
+
+    def test_rule_of_a_shared_body_is_quoted_under_each_chain_name(self):
+        text = nova_shapes.filter_table([INST1, INST2])
+        for inst in ('nova-compute-inst-1', 'nova-compute-inst-2'):
+            text = add_rule(text, inst, '-j ACCEPT')
+        for order in ((1, 2), (2, 1)):
+            found = self.verdicts(text, order)
+            for n in (1, 2):
+                self.assertEqual(
+                    (check.CRITICAL, "10.0.0.%d: accepted by '-A "
+                     "nova-compute-inst-%d -j ACCEPT'" % (n + 2, n)),
+                    found['instance-%08x' % n], order)
+
+    def test_shared_open_chain_is_quoted_under_each_chain_name(self):
+        # Two provider-like chains with the same rules, one per guest.
+        text = nova_shapes.filter_table([INST1, INST2])
+        text = shared_chain(text, 'open-a', '-j ACCEPT')
+        text = shared_chain(text, 'open-b', '-j ACCEPT')
+        text = add_rule(text, 'nova-compute-inst-1', '-j open-a')
+        text = add_rule(text, 'nova-compute-inst-2', '-j open-b')
+        found = self.verdicts(text)
+        self.assertEqual((check.CRITICAL, "10.0.0.3: accepted by '-A open-a "
+                          "-j ACCEPT'"), found['instance-00000001'])
+        self.assertEqual((check.CRITICAL, "10.0.0.4: accepted by '-A open-b "
+                          "-j ACCEPT'"), found['instance-00000002'])
+
+    def test_chains_differing_in_one_rule_are_judged_apart(self):
+        text = nova_shapes.filter_table([INST1, INST2])
+        text = text.replace('[0:0] -A nova-compute-inst-2 -j '
+                            'nova-compute-sg-fallback',
+                            '[0:0] -A nova-compute-inst-2 -j ACCEPT\n'
+                            '[0:0] -A nova-compute-inst-2 -j '
+                            'nova-compute-sg-fallback')
+        for order in ((1, 2), (2, 1)):
+            found = self.verdicts(text, order)
+            self.assertEqual((check.OK, 'filtered'),
+                             found['instance-00000001'], order)
+            self.assertEqual((check.CRITICAL, "10.0.0.4: accepted by '-A "
+                              "nova-compute-inst-2 -j ACCEPT'"),
+                             found['instance-00000002'], order)
+
+
+if __name__ == '__main__':
+    unittest.main()
