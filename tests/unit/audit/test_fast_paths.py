@@ -147,6 +147,12 @@ class SharedChainTest(unittest.TestCase):
         report = check.audit([guest(n) for n in order], ruleset.parse(text))
         return dict((r.name, (r.verdict, r.reason)) for r in report.results)
 
+    def assertVerdicts(self, text, first, second):
+        """Guest 1 gets ``first``, guest 2 ``second``, in either order."""
+        expected = {'instance-00000001': first, 'instance-00000002': second}
+        for order in ((1, 2), (2, 1)):
+            self.assertEqual(expected, self.verdicts(text, order), order)
+
     def test_equal_instance_chains_share_one_compiled_body(self):
         text = nova_shapes.filter_table([INST1, INST2])
         text = text.replace('[0:0] -A nova-compute-inst-2 -m state --state '
@@ -156,9 +162,8 @@ class SharedChainTest(unittest.TestCase):
         chains = view.walker.chains
         self.assertIs(chains.get('nova-compute-inst-1').body,
                       chains.get('nova-compute-inst-2').body)
-        self.assertEqual({'instance-00000001': (check.OK, 'filtered'),
-                          'instance-00000002': (check.OK, 'filtered')},
-                         self.verdicts(text))
+        self.assertVerdicts(text, (check.OK, 'filtered'),
+                            (check.OK, 'filtered'))
 
     def test_shared_rule_for_one_destination_exposes_only_that_guest(self):
         # Both instance chains have the same rules; the chain they jump to
@@ -168,38 +173,28 @@ class SharedChainTest(unittest.TestCase):
         for inst in ('nova-compute-inst-1', 'nova-compute-inst-2'):
             text = add_rule(text, inst, '-j open-one')
         text = shared_chain(text, 'open-one', '-d 10.0.0.4/32 -j ACCEPT')
-        for order in ((1, 2), (2, 1)):
-            found = self.verdicts(text, order)
-            self.assertEqual((check.OK, 'filtered'),
-                             found['instance-00000001'], order)
-            self.assertEqual((check.CRITICAL, "10.0.0.4: accepted by '-A "
-                              "open-one -d 10.0.0.4/32 -j ACCEPT'"),
-                             found['instance-00000002'], order)
+        self.assertVerdicts(text, (check.OK, 'filtered'),
+                            (check.CRITICAL, "10.0.0.4: accepted by '-A "
+                             "open-one -d 10.0.0.4/32 -j ACCEPT'"))
 
     def test_destination_rule_in_equal_instance_chains_is_judged_per_guest(
             self):
         text = nova_shapes.filter_table([INST1, INST2])
         for inst in ('nova-compute-inst-1', 'nova-compute-inst-2'):
             text = add_rule(text, inst, '-d 10.0.0.3/32 -j ACCEPT')
-        for order in ((1, 2), (2, 1)):
-            found = self.verdicts(text, order)
-            self.assertEqual((check.CRITICAL, "10.0.0.3: accepted by '-A "
-                              "nova-compute-inst-1 -d 10.0.0.3/32 -j "
-                              "ACCEPT'"), found['instance-00000001'], order)
-            self.assertEqual((check.OK, 'filtered'),
-                             found['instance-00000002'], order)
+        self.assertVerdicts(text, (check.CRITICAL, "10.0.0.3: accepted by "
+                                   "'-A nova-compute-inst-1 -d 10.0.0.3/32 "
+                                   "-j ACCEPT'"), (check.OK, 'filtered'))
 
     def test_rule_of_a_shared_body_is_quoted_under_each_chain_name(self):
         text = nova_shapes.filter_table([INST1, INST2])
         for inst in ('nova-compute-inst-1', 'nova-compute-inst-2'):
             text = add_rule(text, inst, '-j ACCEPT')
-        for order in ((1, 2), (2, 1)):
-            found = self.verdicts(text, order)
-            for n in (1, 2):
-                self.assertEqual(
-                    (check.CRITICAL, "10.0.0.%d: accepted by '-A "
-                     "nova-compute-inst-%d -j ACCEPT'" % (n + 2, n)),
-                    found['instance-%08x' % n], order)
+        self.assertVerdicts(
+            text, (check.CRITICAL, "10.0.0.3: accepted by '-A "
+                   "nova-compute-inst-1 -j ACCEPT'"),
+            (check.CRITICAL, "10.0.0.4: accepted by '-A "
+             "nova-compute-inst-2 -j ACCEPT'"))
 
     def test_shared_open_chain_is_quoted_under_each_chain_name(self):
         # Two provider-like chains with the same rules, one per guest.
@@ -208,11 +203,10 @@ class SharedChainTest(unittest.TestCase):
         text = shared_chain(text, 'open-b', '-j ACCEPT')
         text = add_rule(text, 'nova-compute-inst-1', '-j open-a')
         text = add_rule(text, 'nova-compute-inst-2', '-j open-b')
-        found = self.verdicts(text)
-        self.assertEqual((check.CRITICAL, "10.0.0.3: accepted by '-A open-a "
-                          "-j ACCEPT'"), found['instance-00000001'])
-        self.assertEqual((check.CRITICAL, "10.0.0.4: accepted by '-A open-b "
-                          "-j ACCEPT'"), found['instance-00000002'])
+        self.assertVerdicts(
+            text, (check.CRITICAL, "10.0.0.3: accepted by '-A open-a "
+                   "-j ACCEPT'"),
+            (check.CRITICAL, "10.0.0.4: accepted by '-A open-b -j ACCEPT'"))
 
     def test_chains_differing_in_one_rule_are_judged_apart(self):
         text = nova_shapes.filter_table([INST1, INST2])
@@ -221,13 +215,9 @@ class SharedChainTest(unittest.TestCase):
                             '[0:0] -A nova-compute-inst-2 -j ACCEPT\n'
                             '[0:0] -A nova-compute-inst-2 -j '
                             'nova-compute-sg-fallback')
-        for order in ((1, 2), (2, 1)):
-            found = self.verdicts(text, order)
-            self.assertEqual((check.OK, 'filtered'),
-                             found['instance-00000001'], order)
-            self.assertEqual((check.CRITICAL, "10.0.0.4: accepted by '-A "
-                              "nova-compute-inst-2 -j ACCEPT'"),
-                             found['instance-00000002'], order)
+        self.assertVerdicts(text, (check.OK, 'filtered'),
+                            (check.CRITICAL, "10.0.0.4: accepted by '-A "
+                             "nova-compute-inst-2 -j ACCEPT'"))
 
 
 if __name__ == '__main__':
