@@ -20,6 +20,7 @@ from __future__ import print_function
 
 import collections
 
+from nova_sgfix.audit import compiled
 from nova_sgfix.audit import matches as matches_mod
 
 NO, DOUBT, YES = 0, 1, 2
@@ -32,41 +33,6 @@ NON_TERMINATING = frozenset([
 MAX_EXPOSURES = 5
 
 Summary = collections.namedtuple('Summary', 'exposures returns own')
-
-
-class _Rule(collections.namedtuple('_Rule', 'matches target goto chain raw')):
-    __slots__ = ()
-
-    @property
-    def text(self):
-        jump = '-g' if self.goto else '-j'
-        return ' '.join(('-A', self.chain) + tuple(self.raw) + (
-            (jump, self.target) if self.target else ()))
-
-
-class _Body(object):
-    """The compiled rules of one chain body, shared by equal chains."""
-
-    __slots__ = ('rules', 'generic', 'by_host', 'static', 'template')
-
-    def __init__(self, name, rules, compiled_cache):
-        self.template = name
-        self.rules = []
-        self.generic = []
-        self.by_host = {}
-        for index, rule in enumerate(rules):
-            # Security groups repeat the same rules in many chains.
-            compiled = compiled_cache.get(rule.matches)
-            if compiled is None:
-                compiled = compiled_cache[rule.matches] = matches_mod.Matches(
-                    rule.matches)
-            self.rules.append(_Rule(compiled, rule.target, rule.goto, name,
-                                    rule.matches))
-            if compiled.host is not None:
-                self.by_host.setdefault(compiled.host, []).append(index)
-            else:
-                self.generic.append(index)
-        self.static = None
 
 
 class _Chain(object):
@@ -93,15 +59,14 @@ class _LazyChains(object):
     """Chains compiled on first use: most of a big table is never walked.
 
     Chains with the same rules (the instance chains of one security group)
-    share one compiled body; their rules name the first such chain, and a
-    summary reused for another is renamed (:meth:`Walker._renamed`).
+    share one compiled body (:class:`compiled.Body`).
     """
 
     def __init__(self, raw):
         self._raw = raw
         self._done = {}
         self._bodies = {}
-        self._compiled = {}
+        self._lines = compiled.Lines()
 
     def __contains__(self, name):
         return name in self._raw
@@ -113,8 +78,7 @@ class _LazyChains(object):
             text = raw.body
             body = self._bodies.get(text)
             if body is None:
-                body = self._bodies[text] = _Body(name, raw.rules,
-                                                  self._compiled)
+                body = self._bodies[text] = compiled.Body(text, self._lines)
             chain = _Chain(name, raw.policy, body)
             self._done[name] = chain
         return chain
@@ -165,9 +129,8 @@ class Walker(object):
 
     @staticmethod
     def _located(rule, chain):
-        """The rule as a rule of ``chain`` (its body may be another's)."""
-        return rule if rule.chain == chain.name else rule._replace(
-            chain=chain.name)
+        """The rule, quoted as a rule of ``chain``."""
+        return rule._replace(chain=chain.name)
 
     @staticmethod
     def _renamed(summary, was, name):
@@ -179,9 +142,9 @@ class Walker(object):
         if name == was:
             return summary
         return summary._replace(exposures=[
-            (level, what._replace(chain=name)
-             if isinstance(what, _Rule) and what.chain == was else what)
-            for level, what in summary.exposures])
+            (level, what._replace(chain=name) if (
+                isinstance(what, compiled.Rule) and what.chain == was)
+             else what) for level, what in summary.exposures])
 
     def walk(self, address, own, start='FORWARD'):
         """Summary of every path of a packet to ``address`` from ``start``.
@@ -215,6 +178,13 @@ class Walker(object):
             if state == NO:
                 break
             rule = rules[index]
+            if rule.__class__ is compiled.SenderChosenRun:
+                # SOME, ACCEPT: the group's in the guest's own chain, an
+                # exposure elsewhere; the packet goes on either way.
+                if not is_own:
+                    exposures.extend((state, self._located(r, chain))
+                                     for r in rule.first(MAX_EXPOSURES))
+                continue
             m = rule.matches
             verdict = m.static if m.address_free else m.judge(family, value)
             if verdict == matches_mod.NEVER:
@@ -268,7 +238,7 @@ def _strongest(exposures):
         return exposures
     seen, out = set(), []
     for level, what in sorted(exposures, key=lambda e: -e[0]):
-        name = what.text if isinstance(what, _Rule) else what
+        name = what.text if isinstance(what, compiled.Rule) else what
         if name not in seen:
             seen.add(name)
             out.append((level, what))
@@ -279,7 +249,7 @@ def _strongest(exposures):
 
 def describe(what):
     """Text for an exposure: the rule quoted, with what was not judged."""
-    if not isinstance(what, _Rule):
+    if not isinstance(what, compiled.Rule):
         return what
     if what.matches.doubt:
         return "'%s' (cannot judge %s)" % (what.text, what.matches.doubt)

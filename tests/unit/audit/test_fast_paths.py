@@ -10,17 +10,20 @@ nor quote a rule under another chain's name.
 from __future__ import absolute_import
 from __future__ import print_function
 
+import re
 import unittest
 
 from nova_sgfix.audit import check
+from nova_sgfix.audit import compiled
 from nova_sgfix.audit import fastparse
+from nova_sgfix.audit import matches as matches_mod
 from nova_sgfix.audit import ruleset
 from tests.unit.audit import nova_shapes
 from tests.unit.audit import test_check
 
 INST1 = nova_shapes.Instance(1, ['10.0.0.3'])
 INST2 = nova_shapes.Instance(2, ['10.0.0.4'])
-MAC2 = 'fa:16:3e:00:00:02'
+SSH = '-s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT'
 
 
 def guest(number):
@@ -28,6 +31,32 @@ def guest(number):
     return test_check.make_guest(name='instance-%08x' % number,
                                  nics=(('fa:16:3e:00:00:%02x' % number,
                                         [ip]),))
+
+
+def through_group(*rules, **chains):
+    """Guests 1 and 2; FORWARD first jumps to other-group, holding rules."""
+    text = nova_shapes.filter_table([INST1, INST2])
+    for name, chain_rules in sorted(chains.items()):
+        text = shared_chain(text, name, *chain_rules)
+    text = shared_chain(text, 'other-group', *rules)
+    return add_rule(text, 'FORWARD', '-j other-group')
+
+
+def in_group(number, rule, verdict=check.CRITICAL):
+    how = 'accepted by' if verdict == check.CRITICAL else 'may be accepted by'
+    return verdict, "10.0.0.%d: %s '-A other-group %s'" % (
+        number + 2, how, rule)
+
+
+class line_by_line(object):
+    """No runs of sender-chosen lines: every line compiled on its own."""
+
+    def __enter__(self):
+        self.saved = compiled._SENDER_CHOSEN_RUN
+        compiled._SENDER_CHOSEN_RUN = re.compile('(?!)')
+
+    def __exit__(self, *exc):
+        compiled._SENDER_CHOSEN_RUN = self.saved
 
 
 def contents(parsed):
@@ -148,10 +177,15 @@ class SharedChainTest(unittest.TestCase):
         return dict((r.name, (r.verdict, r.reason)) for r in report.results)
 
     def assertVerdicts(self, text, first, second):
-        """Guest 1 gets ``first``, guest 2 ``second``, in either order."""
+        """Guest 1 gets ``first``, guest 2 ``second``, in either order.
+
+        The same with sender-chosen lines compiled one by one.
+        """
         expected = {'instance-00000001': first, 'instance-00000002': second}
         for order in ((1, 2), (2, 1)):
             self.assertEqual(expected, self.verdicts(text, order), order)
+            with line_by_line():
+                self.assertEqual(expected, self.verdicts(text, order), order)
 
     def test_equal_instance_chains_share_one_compiled_body(self):
         text = nova_shapes.filter_table([INST1, INST2])
@@ -218,6 +252,89 @@ class SharedChainTest(unittest.TestCase):
         self.assertVerdicts(text, (check.OK, 'filtered'),
                             (check.CRITICAL, "10.0.0.4: accepted by '-A "
                              "nova-compute-inst-2 -j ACCEPT'"))
+
+    def test_group_rules_outside_the_guest_chain_expose_it(self):
+        # Lines nova writes for a security group, in a chain on the path
+        # before nova's: they accept what the sender chooses, for anyone.
+        text = through_group(SSH, '-p icmp -j ACCEPT')
+        self.assertVerdicts(text, in_group(1, SSH), in_group(2, SSH))
+
+    def test_group_rules_after_a_dropping_rule_expose_only_others(self):
+        text = through_group('-d 10.0.0.3/32 -j DROP', SSH)
+        self.assertVerdicts(
+            text, (check.WARNING, '10.0.0.3: nova-compute-inst-1 is not '
+                   'reached from FORWARD'), in_group(2, SSH))
+
+    def test_group_rules_reached_in_doubt_make_a_warning(self):
+        # "maybe" is what is left of the packet after a chain that returns
+        # it only on a match the audit cannot judge.
+        text = through_group('-j maybe', '-p icmp -j ACCEPT', maybe=[
+            '-m set --match-set x dst -j RETURN', '-j DROP'])
+        self.assertVerdicts(
+            text, in_group(1, '-p icmp -j ACCEPT', check.WARNING),
+            in_group(2, '-p icmp -j ACCEPT', check.WARNING))
+
+
+class SenderChosenLinesTest(unittest.TestCase):
+    """Lines taken as one run are those the general parser judges SOME."""
+
+    TAKEN = [
+        '-s 10.0.0.0/24 -p tcp -m tcp --dport 22 -j ACCEPT',
+        '-s 192.0.2.7/32 -p udp -m udp --dport 1000:2000 -j ACCEPT',
+        '-s 10.0.0.5 -p icmp -m icmp --icmp-type 8 -j ACCEPT',
+        '-p icmp -m icmp --icmp-type echo-request -j ACCEPT',
+        '-p icmp -j ACCEPT', '-p tcp -m tcp --dport 0 -j ACCEPT',
+        '-s 10.0.0.0/8 -j ACCEPT', '-s 255.255.255.255/1 -j ACCEPT',
+        '-s 0.0.0.0/1 -p udp -m udp --dport 53 -j ACCEPT']
+    LEFT = [
+        '-j ACCEPT', '-s 10.0.0.0/0 -j ACCEPT',
+        '-s 0.0.0.0/0 -p tcp -m tcp --dport 22 -j ACCEPT',
+        '-s 256.0.0.1/32 -j ACCEPT', '-s 10.0.0.1/33 -j ACCEPT',
+        '-s 10.0.0.1/0 -p icmp -j ACCEPT', '-s 01.0.0.1/32 -j ACCEPT',
+        '-s 10.0.0.0/255.0.0.0 -j ACCEPT', '! -s 10.0.0.0/8 -j ACCEPT',
+        '-d 10.0.0.3/32 -p tcp -m tcp --dport 22 -j ACCEPT',
+        '-s 10.0.0.0/8 -d 10.0.0.3/32 -j ACCEPT',
+        '-s 10.0.0.0/8 -j ACCEPT -m set --match-set x src',
+        '-s 10.0.0.0/8 -p tcp -m tcp --dport 22 -j ACCEPT ',
+        '-s 10.0.0.0/8  -j ACCEPT', '-p tcp -m tcp ! --dport 22 -j ACCEPT',
+        '-p tcp -m udp --dport 22 -j ACCEPT', '-p all -j ACCEPT',
+        '-p icmp -m icmp --icmp-type ! 8 -j ACCEPT',
+        '-s 10.0.0.0/8 -j ACCEPTED', '-s 10.0.0.0/8 -g ACCEPT',
+        '-s 10.0.0.0/8 -j RETURN',
+        '-p tcp -m tcp --dport 22 -m state --state NEW -j ACCEPT',
+        '-m state --state RELATED,ESTABLISHED -j ACCEPT']
+
+    def body(self, lines):
+        return compiled.Body(''.join('\n' + line for line in lines),
+                             compiled.Lines())
+
+    def test_taken_lines_are_judged_sender_chosen_by_the_parser(self):
+        for line in self.TAKEN:
+            rule = compiled.Lines().rules([line])[0]
+            m = rule.matches
+            self.assertEqual(
+                (matches_mod.SOME, True, None, None, False, 'ACCEPT', False),
+                (m.static, m.address_free, m.host, m.doubt,
+                 m.return_traffic, rule.target, rule.goto), line)
+            run = self.body([line]).rules
+            self.assertEqual(1, len(run), line)
+            self.assertIsInstance(run[0], compiled.SenderChosenRun)
+            quoted = run[0].first(5)[0]._replace(chain='f')
+            self.assertEqual(rule._replace(chain='f').text, quoted.text)
+
+    def test_other_lines_are_compiled_one_by_one(self):
+        for line in self.LEFT:
+            rules = self.body(self.TAKEN[:1] + [line] + self.TAKEN[1:2]).rules
+            self.assertEqual(
+                [compiled.SenderChosenRun, compiled.Rule,
+                 compiled.SenderChosenRun], [r.__class__ for r in rules],
+                line)
+
+    def test_a_run_quotes_its_first_different_lines(self):
+        run = self.body(self.TAKEN[:1] * 3 + self.TAKEN).rules[0]
+        self.assertEqual(self.TAKEN[:5],
+                         [r._replace(chain='f').text[len('-A f '):]
+                          for r in run.first(5)])
 
 
 if __name__ == '__main__':
