@@ -23,6 +23,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 
@@ -43,17 +44,19 @@ def export(ref, top=TOP):
     :raises BaselineError: if git cannot export ``ref``
     """
     tmp = tempfile.mkdtemp(prefix='sgfix-audit-baseline-')
+    archive = os.path.join(tmp, 'nova_sgfix.tar')
     try:
-        archive = subprocess.Popen(
-            ['git', '-C', top, 'archive', ref, 'nova_sgfix'],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        tar = subprocess.Popen(['tar', '-x', '-C', tmp], stdin=archive.stdout)
-        archive.stdout.close()
-        err = archive.stderr.read()
-        if archive.wait() != 0 or tar.wait() != 0:
-            raise BaselineError('git archive %s nova_sgfix failed: %s'
-                                % (ref, err.decode('utf-8', 'replace')
-                                   .strip()))
+        # Through a file: bench.py's eventlet makes pipes non-blocking.
+        try:
+            subprocess.check_output(['git', '-C', top, 'archive', '-o',
+                                     archive, ref, 'nova_sgfix'],
+                                    stderr=subprocess.STDOUT)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise BaselineError('git archive %s nova_sgfix failed: %s %s'
+                                % (ref, exc, getattr(exc, 'output', '')))
+        with tarfile.open(archive) as tar:
+            tar.extractall(tmp)
+        os.unlink(archive)
     except BaseException:
         shutil.rmtree(tmp)
         raise
