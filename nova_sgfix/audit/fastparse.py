@@ -9,10 +9,11 @@ between runs (tables, chain declarations, ``COMMIT``) go through the line
 reader as before.
 
 The fast path takes only what it can read exactly as the line reader would:
-a line it does not match is left to the line reader, and whenever it is in
-doubt (a line that may end in ``-j`` without a target, anything the line
-reader refuses) it gives up and the caller parses the whole dump line by
-line, which gives the same result or the error with its line number.
+a line it does not match (one that may end in ``-j`` without a target, or in
+blanks, or holds another line end than ``\n``) is left to the line reader.
+When the line reader refuses a line, or a run is for a chain that is not
+declared, it gives up, and the caller parses the whole dump line by line,
+which gives the error with its line number.
 """
 
 from __future__ import absolute_import
@@ -24,12 +25,12 @@ import re
 # line containing one is left to the line reader.
 _LINE = u'[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]*'
 _COUNTERS = r'(?:\[\d+:\d+\] )?'
-_RUN = re.compile(
-    u'^%s-A (\\S+) %s(?:\n|\\Z)(?:%s-A \\1 %s(?:\n|\\Z))*' % (
-        _COUNTERS, _LINE, _COUNTERS, _LINE), re.M | re.U)
-# A line whose last word is a jump option may be a jump without a target,
-# which the line reader refuses with the line number.
-_JUMP_AT_END = re.compile(r'(?:-j|--jump|-g|--goto)[^\S\n]*$', re.M | re.U)
+# The rest of a rule line, up to its end. A line whose last word may be a
+# jump option without its target (which the line reader refuses, with the
+# line number), or that ends in blanks, is left to the line reader.
+_REST = u'(?:%s\\S)?(?<!-j)(?<!-g)(?<!--jump)(?<!--goto)(?:\n|\\Z)' % _LINE
+_RUN = re.compile(u'^%s-A (\\S+) %s(?:%s-A \\1 %s)*' % (
+    _COUNTERS, _REST, _COUNTERS, _REST), re.M | re.U)
 _RULE_TEXT = re.compile(u'%s-A \\S+ (%s)' % (_COUNTERS, _LINE), re.U)
 
 
@@ -61,8 +62,6 @@ def parse(text, reader):
     :returns: the :class:`ruleset.Ruleset`, or None when the caller must
         parse line by line
     """
-    if _JUMP_AT_END.search(text):
-        return None
     pos = 0
     try:
         for match in _RUN.finditer(text):

@@ -135,11 +135,20 @@ class BulkReaderTest(unittest.TestCase):
         self.assertSameAsLineReader(
             nova_shapes.filter_table([INST1]).rstrip('\n'))
 
-    def test_jump_word_at_the_end_of_a_comment_goes_line_by_line(self):
+    def test_line_ending_in_a_jump_word_is_left_to_the_line_reader(self):
         text = ('*filter\n:a - [0:0]\n'
                 '-A a -j ACCEPT -m comment --comment "ends in -j"\n'
-                '-A a -j DROP -m comment --comment ends-j\nCOMMIT\n')
-        self.assertSameAsLineReader(text, fast=False)
+                '-A a -j DROP -m comment --comment ends-j\n'
+                '-A a -j RETURN -m comment --comment x"-g\n'
+                '-A a -j REJECT --comment --goto \nCOMMIT\n')
+        parsed = self.assertSameAsLineReader(text)
+        self.assertEqual(['ACCEPT', 'DROP', 'RETURN', 'REJECT'],
+                         [r.target for r in parsed.table('filter')['a'].rules])
+
+    def test_jump_without_target_after_a_quote_is_rejected(self):
+        self.assertRejectedAt('*filter\n:a - [0:0]\n-A a -j ACCEPT\n'
+                              '-A a -m comment --comment "x"-j\nCOMMIT\n',
+                              'rules.txt line 4: -j without a target')
 
     def assertRejectedAt(self, text, words):
         with self.assertRaises(ruleset.RulesetError) as ctx:
