@@ -21,8 +21,11 @@ their ratio, and the verdict is taken from this tree's median.
 ``--distinct`` gives every guest's security group rules of its own, so that
 no two instance chains are alike (the walk then compiles each one).
 
+``--instructions`` counts each side's instructions with valgrind's callgrind
+instead (repeatable on a busy machine; takes minutes).
+
 Run: python tools/bench_audit.py [--guests 1000] [--rules 100000]
-         [--repeat 5] [--baseline f85e4ae|none] [--distinct]
+         [--repeat 5] [--baseline f85e4ae|none] [--distinct] [--instructions]
 """
 
 from __future__ import absolute_import
@@ -235,6 +238,32 @@ def side_by_side(args):
     return auditside.median_of(samples['this tree'], 'cpu_s')
 
 
+def count_instructions(args):
+    """The check's instructions, this tree and the baseline (callgrind)."""
+    sides = [('this tree', TOP)]
+    baseline = (auditside.export(args.baseline)
+                if args.baseline != 'none' else None)
+    if baseline:
+        sides.append((args.baseline, baseline))
+    try:
+        counts = [(label, auditside.instructions(
+            tree, args.guests, args.rules, args.exposed, args.distinct))
+            for label, tree in sides]
+    finally:
+        if baseline:
+            shutil.rmtree(baseline)
+    if any(count is None for _label, count in counts):
+        print('instructions: valgrind could not be run')
+        return
+    print('Instructions of the check (valgrind --tool=callgrind, with the '
+          'check minus without it):')
+    for label, count in counts:
+        print('  %-12s %8.1f million' % (label, count / 1e6))
+    if len(counts) > 1:
+        print('  %s / this tree: %.1fx' % (counts[1][0],
+                                           counts[1][1] / float(counts[0][1])))
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     p.add_argument('--guests', type=int, default=1000)
@@ -248,6 +277,9 @@ def main():
                         % auditside.BASELINE)
     p.add_argument('--distinct', action='store_true',
                    help='no two instance chains alike')
+    p.add_argument('--instructions', action='store_true',
+                   help="also count each side's instructions with valgrind "
+                        '(callgrind; slow: minutes)')
     p.add_argument('--libvirt', action='store_true',
                    help='also time reading the guests through libvirt')
     args = p.parse_args()
@@ -259,6 +291,8 @@ def main():
     print('scaling x10 input -> x%.1f CPU time'
           % (full / small if small else float('inf')))
     measured = side_by_side(args) if args.repeat > 0 else full
+    if args.instructions:
+        count_instructions(args)
     met = measured <= TARGET_CPU_S
     print('check CPU time %.3f s; target <= %.1f s: %s'
           % (measured, TARGET_CPU_S, 'met' if met else 'MISSED'))

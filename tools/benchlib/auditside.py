@@ -10,8 +10,9 @@ input with this tree's ``tools/bench_audit.py`` and measures CPU time
 the interpreter's start, the imports and the generation are not counted.
 
 Run as a script it is that child:
-``python auditside.py TREE GUESTS RULES EXPOSED distinct|shared``; it
-prints one JSON object.
+``python auditside.py TREE GUESTS RULES EXPOSED distinct|shared
+[nocheck]``; it prints one JSON object (nothing with ``nocheck``, which
+only generates the input).
 """
 
 from __future__ import absolute_import
@@ -103,6 +104,40 @@ def compare(sides, guests, rules, exposed, repeat, distinct=False,
     return samples
 
 
+def instructions(tree, guests, rules, exposed, distinct=False):
+    """Instructions the check executes, counted by valgrind's callgrind.
+
+    Unlike CPU time, the count hardly depends on the machine's load: the
+    child runs once with the check and once without it (same imports and
+    generated input), and the difference is the check's.
+
+    :returns: the difference, or None when valgrind cannot be run
+    """
+    counts = []
+    tmp = tempfile.mkdtemp(prefix='sgfix-audit-callgrind-')
+    try:
+        for mode in ('check', 'nocheck'):
+            out = os.path.join(tmp, mode + '.out')
+            try:
+                with open(os.devnull, 'w') as devnull:
+                    subprocess.check_call(
+                        ['valgrind', '--tool=callgrind',
+                         '--callgrind-out-file=' + out, sys.executable,
+                         os.path.abspath(__file__), tree, str(guests),
+                         str(rules), str(exposed),
+                         'distinct' if distinct else 'shared', mode],
+                        stdout=devnull, stderr=devnull)
+            except (OSError, subprocess.CalledProcessError):
+                return None
+            with open(out) as handle:
+                totals = [line for line in handle
+                          if line.startswith(('summary:', 'totals:'))]
+            counts.append(int(totals[-1].split()[1]))
+    finally:
+        shutil.rmtree(tmp)
+    return counts[0] - counts[1]
+
+
 def median_of(samples, field, index=None):
     values = sorted(s[field] if index is None else s[field][index]
                     for s in samples)
@@ -146,6 +181,11 @@ def _child(argv):
     import bench_audit
     from nova_sgfix.audit import cli
 
+    if argv[5:] == ['nocheck']:  # the reference of instructions()
+        bench_audit.make_ruleset(guests, rules, bench_audit.exposed_set(
+            guests, exposed), distinct)
+        bench_audit.make_guests(guests)
+        return 0
     text, count = bench_audit.make_ruleset(
         guests, rules, bench_audit.exposed_set(guests, exposed), distinct)
     domains, filters = bench_audit.make_guests(guests)
