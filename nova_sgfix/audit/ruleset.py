@@ -212,7 +212,7 @@ class _Reader(object):
         return Ruleset(self.tables, self.source)
 
 
-def _parse_lines(text, source):
+def _parse_lines(text, source='<ruleset>'):
     reader = _Reader(source)
     for lineno, line in enumerate(text.splitlines(), 1):
         reader.line(lineno, line)

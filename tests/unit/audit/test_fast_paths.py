@@ -10,6 +10,7 @@ nor quote a rule under another chain's name.
 from __future__ import absolute_import
 from __future__ import print_function
 
+import random
 import re
 import unittest
 
@@ -18,7 +19,9 @@ from nova_sgfix.audit import compiled
 from nova_sgfix.audit import fastparse
 from nova_sgfix.audit import matches as matches_mod
 from nova_sgfix.audit import ruleset
+from nova_sgfix.audit import walk
 from tests.unit.audit import nova_shapes
+from tests.unit.audit import runner
 from tests.unit.audit import test_check
 
 INST1 = nova_shapes.Instance(1, ['10.0.0.3'])
@@ -96,6 +99,11 @@ class BulkReaderTest(unittest.TestCase):
         parsed = self.assertSameAsLineReader(text)
         self.assertEqual(8, len(
             parsed.table('filter')['nova-compute-inst-2'].rules))
+
+    def test_dumps_of_real_nova_hosts_are_read_in_bulk(self):
+        for name in ('filtered.rules', 'after-restart.rules'):
+            with open(runner.data(name)) as handle:
+                self.assertSameAsLineReader(handle.read())
 
     def test_dump_without_counters_is_read_in_bulk(self):
         self.assertSameAsLineReader(
@@ -344,6 +352,70 @@ class SenderChosenLinesTest(unittest.TestCase):
         self.assertEqual(self.TAKEN[:5],
                          [r._replace(chain='f').text[len('-A f '):]
                           for r in run.first(5)])
+
+
+class slow_paths(object):
+    """Lines read one by one, compiled one by one, no summary reused."""
+
+    def __enter__(self):
+        self.lines = line_by_line()
+        self.lines.__enter__()
+        self.saved = walk.Walker._is_static
+        walk.Walker._is_static = lambda self, chain: False
+
+    def __exit__(self, *exc):
+        walk.Walker._is_static = self.saved
+        self.lines.__exit__()
+
+
+class RandomRulesetsTest(unittest.TestCase):
+    """Rulesets made of random rules: the fast paths give the slow answers."""
+
+    MATCHES = ['', '-d 10.0.0.3/32 ', '-d 10.0.0.4/32 ', '! -d 10.0.0.3/32 ',
+               '-d 10.0.0.0/24 ', '-s 10.0.0.0/8 ', '-s 0.0.0.0/0 ',
+               '-p tcp -m tcp --dport 22 ', '-p icmp ',
+               '-s 10.1.0.0/16 -p tcp -m tcp --dport 80 ',
+               '-m set --match-set x dst ', '-m state --state NEW ',
+               '-m state --state RELATED,ESTABLISHED ', '-i br100 ',
+               '-d 10.0.0.3/32 -p tcp -m tcp --dport 22 ']
+    TARGETS = ['ACCEPT', 'DROP', 'RETURN', 'LOG', 'c1', 'c2',
+               'nova-compute-inst-1', 'nova-compute-provider', 'NFQUEUE']
+    CHAINS = ['c1', 'c2', 'FORWARD', 'nova-compute-inst-1',
+              'nova-compute-inst-2', 'nova-compute-provider',
+              'nova-filter-top', 'nova-compute-local']
+
+    def ruleset(self, rand):
+        lines = nova_shapes.filter_table(
+            [INST1, INST2], counters=rand.random() < 0.5).replace(
+                '*filter\n', '*filter\n:c1 - [0:0]\n:c2 - [0:0]\n',
+                1).split('\n')
+        for chain in rand.sample(self.CHAINS, rand.randint(1, 4)):
+            for _n in range(rand.randint(1, 3)):
+                at = [i for i, line in enumerate(lines)
+                      if '-A %s ' % chain in line] + [lines.index('COMMIT')]
+                lines.insert(rand.choice(at), '-A %s %s-%s %s' % (
+                    chain, rand.choice(self.MATCHES), rand.choice('jjg'),
+                    rand.choice(self.TARGETS)))
+        return '\n'.join(lines)
+
+    def audit(self, text, parse):
+        both = [guest(1), guest(2)]
+        return [sorted((r.name, r.verdict, r.reason) for r in check.audit(
+            order, parse(text)).results) for order in (both, both[::-1])]
+
+    def test_random_rulesets_get_the_slow_paths_verdicts(self):
+        rand = random.Random(1316822)
+        found = set()
+        for _n in range(80):
+            text = self.ruleset(rand)
+            fast = self.audit(text, ruleset.parse)
+            with slow_paths():
+                self.assertEqual(self.audit(text, ruleset._parse_lines),
+                                 fast, text)
+            found.update(v for _name, v, _reason in fast[0])
+        # The rulesets cover every verdict but UNKNOWN.
+        self.assertEqual(set([check.OK, check.WARNING, check.CRITICAL]),
+                         found)
 
 
 if __name__ == '__main__':
