@@ -28,8 +28,11 @@ from nova_sgfix.audit import ruleset
 _OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
 _SOURCE = '-s %s(?:[.]%s){3}(?:/(?:3[0-2]|[12][0-9]|[1-9]))? ' % (_OCTET,
                                                                   _OCTET)
-_PROTOCOL = ('(?:-p (?:tcp -m tcp|udp -m udp) --dport [0-9]+(?::[0-9]+)? '
-             '|-p icmp (?:-m icmp --icmp-type [0-9A-Za-z][0-9A-Za-z/-]* )?)')
+_PORTS = '[0-9]+(?::[0-9]+)?'
+_PROTOCOL = ('(?:-p (?:tcp -m tcp|udp -m udp) --dport %s '
+             '|-p (?:tcp|udp) -m multiport --dports %s(?:,%s)* '
+             '|-p icmp (?:-m icmp --icmp-type [0-9A-Za-z][0-9A-Za-z/-]* )?)'
+             % (_PORTS, _PORTS, _PORTS))
 #: One line that accepts what its sender chooses: a source network other
 #: than /0, a protocol with ports, or both.
 SENDER_CHOSEN_ACCEPT = '(?:%s%s?|%s)-j ACCEPT' % (

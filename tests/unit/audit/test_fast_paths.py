@@ -302,7 +302,9 @@ class SenderChosenLinesTest(unittest.TestCase):
         '-p icmp -m icmp --icmp-type echo-request -j ACCEPT',
         '-p icmp -j ACCEPT', '-p tcp -m tcp --dport 0 -j ACCEPT',
         '-s 10.0.0.0/8 -j ACCEPT', '-s 255.255.255.255/1 -j ACCEPT',
-        '-s 0.0.0.0/1 -p udp -m udp --dport 53 -j ACCEPT']
+        '-s 0.0.0.0/1 -p udp -m udp --dport 53 -j ACCEPT',
+        '-s 10.0.0.0/24 -p tcp -m multiport --dports 80:90 -j ACCEPT',
+        '-p udp -m multiport --dports 53,67:68,123 -j ACCEPT']
     LEFT = [
         '-j ACCEPT', '-s 10.0.0.0/0 -j ACCEPT',
         '-s 0.0.0.0/0 -p tcp -m tcp --dport 22 -j ACCEPT',
@@ -319,7 +321,11 @@ class SenderChosenLinesTest(unittest.TestCase):
         '-s 10.0.0.0/8 -j ACCEPTED', '-s 10.0.0.0/8 -g ACCEPT',
         '-s 10.0.0.0/8 -j RETURN',
         '-p tcp -m tcp --dport 22 -m state --state NEW -j ACCEPT',
-        '-m state --state RELATED,ESTABLISHED -j ACCEPT']
+        '-m state --state RELATED,ESTABLISHED -j ACCEPT',
+        '-p tcp -m multiport --dports 80:90, -j ACCEPT',
+        '-p tcp -m multiport ! --dports 80 -j ACCEPT',
+        '-p tcp -m multiport --ports 80 -j ACCEPT',
+        '-p icmp -m multiport --dports 80 -j ACCEPT']
 
     def body(self, lines):
         return compiled.Body(''.join('\n' + line for line in lines),
