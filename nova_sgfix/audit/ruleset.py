@@ -1,10 +1,12 @@
 """Parse ``iptables-save`` output into tables, chains and rules.
 
 The audit reads a whole ruleset once into dictionaries, so that checking a
-thousand guests against a hundred thousand rules stays linear. Anything the
-parser does not recognise, and a table that is not closed by ``COMMIT`` (a
-truncated dump), raises :class:`RulesetError`: a half-read ruleset must never
-let the audit answer OK.
+thousand guests against a hundred thousand rules stays linear: the rule
+lines in bulk (:mod:`nova_sgfix.audit.fastparse`), each chain's rules kept
+as text until they are needed. Anything the parser does not recognise, and
+a table that is not closed by ``COMMIT`` (a truncated dump), raises
+:class:`RulesetError`: a half-read ruleset must never let the audit answer
+OK.
 """
 
 from __future__ import absolute_import

@@ -10,9 +10,10 @@ rules); any other ACCEPT, or an ACCEPT policy reached, exposes the guest.
 
 Each path carries a certainty: YES, or DOUBT once it depended on a match the
 audit could not judge. Chains whose rules do not look at the destination are
-walked once and their summary reused, and rules with a plain ``-d host`` (the
-shape of nova's ``-local`` chain) are indexed by host, so a thousand guests
-cost little more than one.
+walked once (once for all chains with the same rules) and their summary
+reused; a chain that does look at it, itself or below, is walked for every
+address. Rules with a plain ``-d host`` (the shape of nova's ``-local``
+chain) are indexed by host, so a thousand guests cost little more than one.
 """
 
 from __future__ import absolute_import
