@@ -25,6 +25,7 @@ import tempfile
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KEEPS = 'tests.functional.test_restart_keeps_running_guests.'
 RESYNC = 'tests.functional.test_restart_resync.RestartResyncTest.'
+FAST = 'tests.unit.audit.test_fast_paths.'
 
 #: (name, file, the code as fixed, the mistake, tests that must fail)
 MUTATIONS = (
@@ -61,6 +62,46 @@ MUTATIONS = (
      '            return True or \\\n',
      (RESYNC + 'test_changed_network_info_after_plug_vifs_is_prepared_again',
       )),
+    ('audit: a chain that looks at the destination is memoised for all',
+     'nova_sgfix/audit/walk.py',
+     '            static = all(r.matches.address_free for r in body.rules)\n',
+     '            static = True\n',
+     (FAST + 'SharedChainTest.'
+      'test_destination_rule_in_equal_instance_chains_is_judged_per_guest',
+      FAST + 'SharedChainTest.'
+      'test_shared_rule_for_one_destination_exposes_only_that_guest',
+      FAST + 'RandomRulesetsTest.'
+      'test_random_rulesets_get_the_slow_paths_verdicts')),
+    ("audit: a reused summary quotes the first chain's name",
+     'nova_sgfix/audit/walk.py',
+     '        if name == was:\n',
+     '        if True:\n',
+     (FAST + 'SharedChainTest.'
+      'test_rule_of_a_shared_body_is_quoted_under_each_chain_name',
+      FAST + 'SharedChainTest.'
+      'test_shared_open_chain_is_quoted_under_each_chain_name')),
+    ('audit: group rules outside the guest chain are taken as its own',
+     'nova_sgfix/audit/walk.py',
+     '                if not is_own:\n',
+     '                if False:\n',
+     (FAST + 'SharedChainTest.'
+      'test_group_rules_outside_the_guest_chain_expose_it',
+      FAST + 'SharedChainTest.'
+      'test_group_rules_reached_in_doubt_make_a_warning')),
+    ('audit: a /0 source is taken as a sender-chosen group rule',
+     'nova_sgfix/audit/compiled.py',
+     "(?:/(?:3[0-2]|[12][0-9]|[1-9]))? '",
+     "(?:/[0-9]+)? '",
+     (FAST + 'SenderChosenLinesTest.'
+      'test_other_lines_are_compiled_one_by_one',)),
+    ('audit: the bulk reader takes a line ending in -j',
+     'nova_sgfix/audit/fastparse.py',
+     '(?<!-j)(?<!-g)(?<!--jump)(?<!--goto)',
+     '',
+     (FAST + 'BulkReaderTest.'
+      'test_jump_without_target_inside_a_run_names_its_line',
+      FAST + 'BulkReaderTest.'
+      'test_jump_without_target_after_a_quote_is_rejected')),
 )
 
 
@@ -88,8 +129,12 @@ def run_tests(directory, tests):
     """{test id: True if it failed}, with the first failure's last line."""
     results = {}
     for test in tests:
+        # testtools.run (unittest2's loader) cannot load a method of a
+        # plain unittest.TestCase, which the unit tests are.
+        runner = 'unittest' if test.startswith('tests.unit.') else (
+            'testtools.run')
         proc = subprocess.Popen(
-            [sys.executable, '-m', 'testtools.run', test], cwd=directory,
+            [sys.executable, '-m', runner, test], cwd=directory,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             env=dict(os.environ, PYTHONPATH=directory))
         out = proc.communicate()[0].decode('utf-8', 'replace')

@@ -1,10 +1,12 @@
 """Parse ``iptables-save`` output into tables, chains and rules.
 
 The audit reads a whole ruleset once into dictionaries, so that checking a
-thousand guests against a hundred thousand rules stays linear. Anything the
-parser does not recognise, and a table that is not closed by ``COMMIT`` (a
-truncated dump), raises :class:`RulesetError`: a half-read ruleset must never
-let the audit answer OK.
+thousand guests against a hundred thousand rules stays linear: the rule
+lines in bulk (:mod:`nova_sgfix.audit.fastparse`), each chain's rules kept
+as text until they are needed. Anything the parser does not recognise, and
+a table that is not closed by ``COMMIT`` (a truncated dump), raises
+:class:`RulesetError`: a half-read ruleset must never let the audit answer
+OK.
 """
 
 from __future__ import absolute_import
@@ -12,6 +14,8 @@ from __future__ import print_function
 
 import collections
 import re
+
+from nova_sgfix.audit import fastparse
 
 # Targets after which no later rule of the same chain is reached and the
 # packet is let through (ACCEPT) or handed back to the caller (RETURN).
@@ -46,14 +50,42 @@ class Rule(collections.namedtuple('Rule', 'matches target goto')):
 
 
 class Chain(object):
-    """A chain of one table: its policy (``-`` for user chains) and rules."""
+    """A chain of one table: its policy (``-`` for user chains) and rules.
 
-    __slots__ = ('name', 'policy', 'rules')
+    The rules are kept as ``body``, the text after ``-A <chain>`` of each
+    rule, one per line, and parsed on first use of ``rules``: most chains of
+    a large table are never walked, and chains with the same body (instances
+    in the same security group) are compiled once by the walk.
+    """
+
+    __slots__ = ('name', 'policy', '_pieces', '_body', '_rules')
 
     def __init__(self, name, policy):
         self.name = name
         self.policy = policy
-        self.rules = []
+        self._pieces = []
+        self._body = None
+        self._rules = None
+
+    def _add(self, piece):
+        """Append rules given as ``'\\n' + text`` for each rule."""
+        self._pieces.append(piece)
+        self._body = self._rules = None
+
+    @property
+    def body(self):
+        """Every rule's text after ``-A <chain>``, each after a newline."""
+        if self._body is None:
+            self._body = ''.join(self._pieces)
+            self._pieces = [self._body]
+        return self._body
+
+    @property
+    def rules(self):
+        if self._rules is None:
+            self._rules = [parse_rule(text)
+                           for text in self.body.split('\n')[1:]]
+        return self._rules
 
 
 class Ruleset(object):
@@ -109,6 +141,86 @@ def parse_rule(text):
     return Rule(_strip_non_matches(tokens), None, False)
 
 
+class _Reader(object):
+    """The state of one parse: the tables so far and the open table."""
+
+    def __init__(self, source):
+        self.source = source
+        self.tables = {}
+        self.table_name = None
+        self.chains = None
+
+    def error(self, lineno, text):
+        return RulesetError('%s line %d: %s' % (self.source, lineno, text))
+
+    def chain_for_rule(self, lineno, name):
+        if self.chains is None:
+            raise self.error(lineno, 'rule outside a table')
+        chain = self.chains.get(name)
+        if chain is None:
+            raise self.error(lineno, 'rule for undeclared chain %s' % name)
+        return chain
+
+    def line(self, lineno, line):
+        """Take one line of the dump; raises on anything unknown."""
+        line = line.strip()
+        if not line or line[0] == '#':
+            return
+        head = line[0]
+        if head == '[':
+            end = line.find(']')
+            if end < 0:
+                raise self.error(lineno, 'bad counters: %r' % line)
+            line = line[end + 1:].lstrip()
+            head = line[:1]
+        if head == '-':
+            if self.chains is None:
+                raise self.error(lineno, 'rule outside a table')
+            parts = line.split(None, 2)
+            if len(parts) < 2 or parts[0] != '-A':
+                raise self.error(lineno, 'cannot parse %r' % line)
+            chain = self.chain_for_rule(lineno, parts[1])
+            text = parts[2] if len(parts) > 2 else ''
+            try:
+                parse_rule(text)
+            except RulesetError as exc:
+                raise self.error(lineno, exc)
+            chain._add('\n' + text)
+        elif head == ':':
+            if self.chains is None:
+                raise self.error(lineno, 'chain outside a table')
+            parts = line[1:].split()
+            if not parts:
+                raise self.error(lineno, 'empty chain declaration')
+            policy = parts[1] if len(parts) > 1 else '-'
+            self.chains.setdefault(parts[0], Chain(parts[0], policy))
+        elif head == '*':
+            if self.table_name is not None:
+                raise self.error(lineno, 'table %s has no COMMIT (truncated '
+                                 'ruleset?)' % self.table_name)
+            self.table_name = line[1:].strip()
+            self.chains = self.tables.setdefault(self.table_name, {})
+        elif line == 'COMMIT':
+            if self.table_name is None:
+                raise self.error(lineno, 'COMMIT outside a table')
+            self.table_name = self.chains = None
+        else:
+            raise self.error(lineno, 'cannot parse %r' % line)
+
+    def finish(self):
+        if self.table_name is not None:
+            raise RulesetError('%s: table %s has no COMMIT (truncated '
+                               'ruleset?)' % (self.source, self.table_name))
+        return Ruleset(self.tables, self.source)
+
+
+def _parse_lines(text, source='<ruleset>'):
+    reader = _Reader(source)
+    for lineno, line in enumerate(text.splitlines(), 1):
+        reader.line(lineno, line)
+    return reader.finish()
+
+
 def parse(text, source='<ruleset>'):
     """Parse ``iptables-save`` (or ``ip6tables-save``) text.
 
@@ -116,67 +228,12 @@ def parse(text, source='<ruleset>'):
     :param source: a name for error messages (a file name or command)
     :returns: a :class:`Ruleset`
     :raises RulesetError: on an unknown line, a rule for an undeclared
-        chain, or a table without ``COMMIT``
+        chain, a rule with ``-j`` and no target, or a table without
+        ``COMMIT``
     """
-    tables = {}
-    table_name = None
-    chains = None
-    for lineno, line in enumerate(text.splitlines(), 1):
-        line = line.strip()
-        if not line or line[0] == '#':
-            continue
-        head = line[0]
-        if head == '[':
-            end = line.find(']')
-            if end < 0:
-                raise RulesetError('%s line %d: bad counters: %r'
-                                   % (source, lineno, line))
-            line = line[end + 1:].lstrip()
-            head = line[:1]
-        if head == '-':
-            if chains is None:
-                raise RulesetError('%s line %d: rule outside a table'
-                                   % (source, lineno))
-            parts = line.split(None, 2)
-            if len(parts) < 2 or parts[0] != '-A':
-                raise RulesetError('%s line %d: cannot parse %r'
-                                   % (source, lineno, line))
-            chain = chains.get(parts[1])
-            if chain is None:
-                raise RulesetError('%s line %d: rule for undeclared chain %s'
-                                   % (source, lineno, parts[1]))
-            try:
-                chain.rules.append(parse_rule(parts[2] if len(parts) > 2
-                                              else ''))
-            except RulesetError as exc:
-                raise RulesetError('%s line %d: %s' % (source, lineno, exc))
-        elif head == ':':
-            if chains is None:
-                raise RulesetError('%s line %d: chain outside a table'
-                                   % (source, lineno))
-            parts = line[1:].split()
-            if not parts:
-                raise RulesetError('%s line %d: empty chain declaration'
-                                   % (source, lineno))
-            policy = parts[1] if len(parts) > 1 else '-'
-            chains.setdefault(parts[0], Chain(parts[0], policy))
-        elif head == '*':
-            if table_name is not None:
-                raise RulesetError('%s line %d: table %s has no COMMIT '
-                                   '(truncated ruleset?)'
-                                   % (source, lineno, table_name))
-            table_name = line[1:].strip()
-            chains = tables.setdefault(table_name, {})
-        elif line == 'COMMIT':
-            if table_name is None:
-                raise RulesetError('%s line %d: COMMIT outside a table'
-                                   % (source, lineno))
-            table_name = None
-            chains = None
-        else:
-            raise RulesetError('%s line %d: cannot parse %r'
-                               % (source, lineno, line))
-    if table_name is not None:
-        raise RulesetError('%s: table %s has no COMMIT (truncated ruleset?)'
-                           % (source, table_name))
-    return Ruleset(tables, source)
+    parsed = fastparse.parse(text, _Reader(source))
+    if parsed is None:
+        # Something the fast path does not take, or an error: this gives
+        # the answer, or the error with its line.
+        parsed = _parse_lines(text, source)
+    return parsed

@@ -10,9 +10,10 @@ rules); any other ACCEPT, or an ACCEPT policy reached, exposes the guest.
 
 Each path carries a certainty: YES, or DOUBT once it depended on a match the
 audit could not judge. Chains whose rules do not look at the destination are
-walked once and their summary reused, and rules with a plain ``-d host`` (the
-shape of nova's ``-local`` chain) are indexed by host, so a thousand guests
-cost little more than one.
+walked once (once for all chains with the same rules) and their summary
+reused; a chain that does look at it, itself or below, is walked for every
+address. Rules with a plain ``-d host`` (the shape of nova's ``-local``
+chain) are indexed by host, so a thousand guests cost little more than one.
 """
 
 from __future__ import absolute_import
@@ -20,6 +21,7 @@ from __future__ import print_function
 
 import collections
 
+from nova_sgfix.audit import compiled
 from nova_sgfix.audit import matches as matches_mod
 
 NO, DOUBT, YES = 0, 1, 2
@@ -34,53 +36,38 @@ MAX_EXPOSURES = 5
 Summary = collections.namedtuple('Summary', 'exposures returns own')
 
 
-class _Rule(collections.namedtuple('_Rule', 'matches target goto chain raw')):
-    __slots__ = ()
-
-    @property
-    def text(self):
-        jump = '-g' if self.goto else '-j'
-        return ' '.join(('-A', self.chain) + tuple(self.raw) + (
-            (jump, self.target) if self.target else ()))
-
-
 class _Chain(object):
-    __slots__ = ('name', 'policy', 'rules', 'generic', 'by_host', 'static')
+    """A chain by name; its rules are those of its (maybe shared) body."""
 
-    def __init__(self, name, policy, rules, compiled_cache):
+    __slots__ = ('name', 'policy', 'body', 'rules', 'by_host')
+
+    def __init__(self, name, policy, body):
         self.name = name
         self.policy = policy
-        self.rules = []
-        self.generic = []
-        self.by_host = {}
-        for index, rule in enumerate(rules):
-            # Security groups repeat the same rules in many chains.
-            compiled = compiled_cache.get(rule.matches)
-            if compiled is None:
-                compiled = compiled_cache[rule.matches] = matches_mod.Matches(
-                    rule.matches)
-            self.rules.append(_Rule(compiled, rule.target, rule.goto, name,
-                                    rule.matches))
-            if compiled.host is not None:
-                self.by_host.setdefault(compiled.host, []).append(index)
-            else:
-                self.generic.append(index)
-        self.static = None
+        self.body = body
+        self.rules = body.rules
+        self.by_host = body.by_host
 
     def indices(self, host):
-        extra = self.by_host.get(host)
+        body = self.body
+        extra = body.by_host.get(host)
         if not extra:
-            return self.generic
-        return sorted(self.generic + extra) if self.generic else extra
+            return body.generic
+        return sorted(body.generic + extra) if body.generic else extra
 
 
 class _LazyChains(object):
-    """Chains compiled on first use: most of a big table is never walked."""
+    """Chains compiled on first use: most of a big table is never walked.
+
+    Chains with the same rules (the instance chains of one security group)
+    share one compiled body (:class:`compiled.Body`).
+    """
 
     def __init__(self, raw):
         self._raw = raw
         self._done = {}
-        self._compiled = {}
+        self._bodies = {}
+        self._lines = compiled.Lines()
 
     def __contains__(self, name):
         return name in self._raw
@@ -89,7 +76,11 @@ class _LazyChains(object):
         chain = self._done.get(name)
         if chain is None and name in self._raw:
             raw = self._raw[name]
-            chain = _Chain(name, raw.policy, raw.rules, self._compiled)
+            text = raw.body
+            body = self._bodies.get(text)
+            if body is None:
+                body = self._bodies[text] = compiled.Body(text, self._lines)
+            chain = _Chain(name, raw.policy, body)
             self._done[name] = chain
         return chain
 
@@ -116,19 +107,45 @@ class Walker(object):
         return None
 
     def _is_static(self, chain):
-        """No rule looks at the destination, here or in any callee."""
-        if chain.static is None:
-            chain.static = False
-            static = all(r.matches.address_free for r in chain.rules)
-            for rule in chain.rules:
+        """No rule looks at the destination, here or in any callee.
+
+        A property of the body: chains with the same rules have the same
+        callees. A chain that reaches its own body again (a loop) is not
+        static, so a static chain's summary never holds its body's rules
+        under another chain's name.
+        """
+        body = chain.body
+        if body.static is None:
+            body.static = False
+            static = all(r.matches.address_free for r in body.rules)
+            for rule in body.rules:
                 if not static:
                     break
                 callee = self.chains.get(rule.target)
                 if callee is not None and callee.policy == '-':
                     static = (not rule.target.startswith(self.inst_prefix)
                               and self._is_static(callee))
-            chain.static = static
-        return chain.static
+            body.static = static
+        return body.static
+
+    @staticmethod
+    def _located(rule, chain):
+        """The rule, quoted as a rule of ``chain``."""
+        return rule._replace(chain=chain.name)
+
+    @staticmethod
+    def _renamed(summary, was, name):
+        """A static chain's summary, computed for ``was``, for ``name``.
+
+        A static chain's walk never reaches a chain of its own body again,
+        so only its own rules can carry the name ``was``.
+        """
+        if name == was:
+            return summary
+        return summary._replace(exposures=[
+            (level, what._replace(chain=name) if (
+                isinstance(what, compiled.Rule) and what.chain == was)
+             else what) for level, what in summary.exposures])
 
     def walk(self, address, own, start='FORWARD'):
         """Summary of every path of a packet to ``address`` from ``start``.
@@ -146,9 +163,12 @@ class Walker(object):
         is_own = chain.name == own
         key = None
         if self._is_static(chain):
-            key = (chain.name, is_own)
+            # A user chain's summary depends on its rules only; a built-in
+            # chain's on its policy too.
+            key = (chain.body if chain.policy == '-' else chain.name, is_own)
             if key in self._memo:
-                return self._memo[key]
+                summary, was = self._memo[key]
+                return self._renamed(summary, was, chain.name)
         family, value = address
         exposures = []
         state, returns = YES, NO
@@ -159,6 +179,13 @@ class Walker(object):
             if state == NO:
                 break
             rule = rules[index]
+            if rule.__class__ is compiled.SenderChosenRun:
+                # SOME, ACCEPT: the group's in the guest's own chain, an
+                # exposure elsewhere; the packet goes on either way.
+                if not is_own:
+                    exposures.extend((state, self._located(r, chain))
+                                     for r in rule.first(MAX_EXPOSURES))
+                continue
             m = rule.matches
             verdict = m.static if m.address_free else m.judge(family, value)
             if verdict == matches_mod.NEVER:
@@ -172,7 +199,7 @@ class Walker(object):
             if target == 'ACCEPT':
                 if not m.return_traffic and not (
                         is_own and verdict == matches_mod.SOME):
-                    exposures.append((hit, rule))
+                    exposures.append((hit, self._located(rule, chain)))
             elif target == 'RETURN':
                 returns = max(returns, hit)
             elif target in DROPPING:
@@ -190,7 +217,8 @@ class Walker(object):
                     miss = max(miss, back)
             else:
                 # NFQUEUE, a missing chain, a loop...: it may accept.
-                exposures.append((min(hit, DOUBT), rule))
+                exposures.append((min(hit, DOUBT),
+                                  self._located(rule, chain)))
                 miss = max(miss, hit)
             state = miss
         returns = max(returns, state)
@@ -201,7 +229,7 @@ class Walker(object):
             returns = NO
         summary = Summary(_strongest(exposures), returns, own_reached)
         if key is not None:
-            self._memo[key] = summary
+            self._memo[key] = summary, chain.name
         return summary
 
 
@@ -211,7 +239,7 @@ def _strongest(exposures):
         return exposures
     seen, out = set(), []
     for level, what in sorted(exposures, key=lambda e: -e[0]):
-        name = what.text if isinstance(what, _Rule) else what
+        name = what.text if isinstance(what, compiled.Rule) else what
         if name not in seen:
             seen.add(name)
             out.append((level, what))
@@ -222,7 +250,7 @@ def _strongest(exposures):
 
 def describe(what):
     """Text for an exposure: the rule quoted, with what was not judged."""
-    if not isinstance(what, _Rule):
+    if not isinstance(what, compiled.Rule):
         return what
     if what.matches.doubt:
         return "'%s' (cannot judge %s)" % (what.text, what.matches.doubt)

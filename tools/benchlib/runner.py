@@ -6,11 +6,16 @@ the machine's load during the run reaches both sides alike.
 
 from __future__ import absolute_import
 
-import bench_audit
+import shutil
 
+from benchlib import auditside
 from benchlib import report
 from benchlib import scenarios
 from benchlib import sections
+
+
+#: Guests of the audit's host left without their chain.
+AUDIT_EXPOSED = 10
 
 
 def measure_all(args, parts, clock, progress):
@@ -22,16 +27,48 @@ def measure_all(args, parts, clock, progress):
     for driver in ('stock', 'sgfix'):
         scenarios.guarded_operations(clock, driver, 1)
         scenarios.restart(clock, driver, 1)
+    audit_sides = []
     if 'audit' in parts:
-        progress.step('audit: generating %d guests and %d rules (as '
-                      'tools/bench_audit.py does)'
-                      % (args.audit_guests, args.audit_rules))
-        exposed = set(range(0, args.audit_guests,
-                            max(args.audit_guests // 10, 1))[:10])
-        text, rules = bench_audit.make_ruleset(
-            args.audit_guests, args.audit_rules, exposed)
-        domains, filters = bench_audit.make_guests(args.audit_guests)
-        audit_input = {'rules': rules}
+        audit_sides, audit_input = _audit_sides(args, progress)
+    try:
+        _repetitions(args, parts, clock, progress, results, audit_sides)
+    finally:
+        for _driver, tree in audit_sides[1:]:
+            shutil.rmtree(tree)
+    if 'stopped' in parts and args.model_wait:
+        model = model_check(args.model_wait, clock, progress)
+    return results, model, audit_input
+
+
+def _audit_sides(args, progress):
+    """This tree, and ``--audit-baseline`` exported beside it."""
+    sides = [('sgfix', auditside.TOP)]
+    audit_input = {'rules': args.audit_rules, 'baseline': None}
+    if args.audit_baseline == 'none':
+        progress.step('audit: no baseline to compare with')
+        return sides, audit_input
+    progress.step("audit: exporting %s's nova_sgfix to compare with"
+                  % args.audit_baseline)
+    sides.append(('baseline', auditside.export(args.audit_baseline)))
+    audit_input['baseline'] = auditside.describe(args.audit_baseline)
+    return sides, audit_input
+
+
+def _audit_check(args, rep, progress, results, sides):
+    """Each side's check in a fresh process, the order alternating."""
+    tag = 'rep %d/%d' % (rep + 1, args.repeat)
+    for driver, tree in (sides if rep % 2 == 0 else sides[::-1]):
+        progress.say('%s: audit check, %s' % (tag, driver))
+        sample = auditside.run(tree, args.audit_guests, args.audit_rules,
+                               AUDIT_EXPOSED)
+        results.add(report.AUDIT, sections.AUDIT_OP, args.audit_guests,
+                    driver, rep, dict(
+                        (k, sample[k]) for k in ('cpu_s', 'wall_s', 'rules',
+                                                 'phases_cpu_s',
+                                                 'output_sha1')))
+
+
+def _repetitions(args, parts, clock, progress, results, audit_sides):
     for rep in range(args.repeat):
         tag = 'rep %d/%d' % (rep + 1, args.repeat)
         if 'stopped' in parts:
@@ -75,12 +112,7 @@ def measure_all(args, parts, clock, progress):
                                 scenarios.ALL_RUNNING))
         if 'audit' in parts:
             progress.step('%s: audit check' % tag)
-            results.add(report.AUDIT, sections.AUDIT_OP, args.audit_guests,
-                        'sgfix', rep, scenarios.audit_check(
-                            bench_audit, text, domains, filters))
-    if 'stopped' in parts and args.model_wait:
-        model = model_check(args.model_wait, clock, progress)
-    return results, model, audit_input
+            _audit_check(args, rep, progress, results, audit_sides)
 
 
 def model_check(wait, clock, progress):

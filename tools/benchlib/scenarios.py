@@ -137,12 +137,3 @@ def restart(clock, driver, instances, defer=False, population=MIXED):
                 'running': (len(guests[::len(MIX)]) if population == MIXED
                             else len(guests)),
                 'filtered': hosts.filtered_count(host, guests)}
-
-
-def audit_check(bench_audit, text, domains, filters):
-    """One run of nova-sgfix-audit's check (tools/bench_audit.py)."""
-    start = meter.clock()
-    timings, report = bench_audit.run_check(text, domains, filters)
-    wall = meter.clock() - start
-    return {'cpu_s': timings[3], 'wall_s': wall,
-            'phases_cpu_s': list(timings[:3])}
