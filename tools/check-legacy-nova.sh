@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Run nova-sgfix against a real Grizzly or Havana nova tree.
+# Run nova-sgfix against a real nova tree with nova-network, Grizzly..Mitaka.
 #
-#   tools/check-legacy-nova.sh grizzly|havana [--git-dir DIR | --tree DIR]
+#   tools/check-legacy-nova.sh RELEASE [--git-dir DIR | --tree DIR]
 #
-# Exports nova 2013.1.5 (grizzly) or 2013.2.4 (havana) from a nova git
-# repository (default $NOVA_GIT_DIR, else /work/.mirror/openstack+nova/repo)
+# RELEASE and its tag: grizzly 2013.1.5, havana 2013.2.4, icehouse 2014.1.5,
+# mitaka 13.1.4 (the case below is the one place that knows; the Python
+# side's differences are in tests/legacy/trees.py). Exports the tag from a
+# nova git repository (default $NOVA_GIT_DIR, else /work/.mirror/openstack+nova/repo)
 # into a temporary directory, or uses an exported tree given with --tree;
 # builds or reuses a Python 2.7 environment with the pins of
 # constraints/<release>-py27.txt under $NOVA_SGFIX_LEGACY_CACHE (default
@@ -22,7 +24,7 @@
 set -o errexit -o nounset -o pipefail
 
 usage() {
-    echo "usage: $0 grizzly|havana [--git-dir DIR | --tree DIR]" >&2
+    echo "usage: $0 grizzly|havana|icehouse|mitaka [--git-dir DIR | --tree DIR]" >&2
     exit 2
 }
 
@@ -37,6 +39,10 @@ case "$release" in
     grizzly) tag=2013.1.5; requires=tools/pip-requires
              test_requires=tools/test-requires ;;
     havana) tag=2013.2.4; requires=requirements.txt
+            test_requires=test-requirements.txt ;;
+    icehouse) tag=2014.1.5; requires=requirements.txt
+              test_requires=test-requirements.txt ;;
+    mitaka) tag=13.1.4; requires=requirements.txt
             test_requires=test-requirements.txt ;;
     *) usage ;;
 esac
@@ -162,7 +168,8 @@ fi
 export PYTHONPATH="$tree:$top"
 export PYTHONDONTWRITEBYTECODE=1
 export EVENTLET_NO_GREENDNS=yes
-# Version strings of a git-archived tree: pbr (Havana), oslo setup (Grizzly).
+# Version strings of a git-archived tree: pbr (Havana on), oslo setup
+# (Grizzly).
 export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
 cd "$top"
 python="$venv/bin/python"
