@@ -35,6 +35,9 @@ skip() {
 
 release=${1:-}
 [ $# -gt 0 ] && shift
+# yes: the tree finds its own plugins through setuptools entry points
+# (stevedore), so its egg-info is written into the exported tree.
+entry_points=no
 case "$release" in
     grizzly) tag=2013.1.5; requires=tools/pip-requires
              test_requires=tools/test-requires ;;
@@ -43,7 +46,7 @@ case "$release" in
     icehouse) tag=2014.1.5; requires=requirements.txt
               test_requires=test-requirements.txt ;;
     mitaka) tag=13.1.4; requires=requirements.txt
-            test_requires=test-requirements.txt ;;
+            test_requires=test-requirements.txt; entry_points=yes ;;
     *) usage ;;
 esac
 
@@ -171,8 +174,14 @@ export EVENTLET_NO_GREENDNS=yes
 # Version strings of a git-archived tree: pbr (Havana on), oslo setup
 # (Grizzly).
 export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
-cd "$top"
 python="$venv/bin/python"
+if [ "$entry_points" = yes ] && [ ! -d "$tree/nova.egg-info" ]; then
+    (cd "$tree" && "$python" setup.py -q egg_info >/dev/null 2>&1) || {
+        echo "could not write the egg-info of $tree" >&2
+        exit 1
+    }
+fi
+cd "$top"
 log="$cache/$release-last-run.log"
 
 echo "== nova $tag ($release) from $tree, $("$python" -V 2>&1)"
