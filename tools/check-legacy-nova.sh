@@ -4,9 +4,10 @@
 #   tools/check-legacy-nova.sh RELEASE [--git-dir DIR | --tree DIR]
 #
 # RELEASE and its tag: grizzly 2013.1.5, havana 2013.2.4, icehouse 2014.1.5,
-# mitaka 13.1.4 (the case below is the one place that knows; the Python
-# side's differences are in tests/legacy/trees.py). Exports the tag from a
-# nova git repository (default $NOVA_GIT_DIR, else /work/.mirror/openstack+nova/repo)
+# juno 2014.2.4, kilo 2015.1.4, liberty 12.0.6, mitaka 13.1.4 (the case
+# below is the one place here that knows; the Python side's differences are
+# in tests/legacy/trees.py). Exports the tag from a nova git repository
+# (default $NOVA_GIT_DIR, else /work/.mirror/openstack+nova/repo)
 # into a temporary directory, or uses an exported tree given with --tree;
 # builds or reuses a Python 2.7 environment with the pins of
 # constraints/<release>-py27.txt under $NOVA_SGFIX_LEGACY_CACHE (default
@@ -24,7 +25,8 @@
 set -o errexit -o nounset -o pipefail
 
 usage() {
-    echo "usage: $0 grizzly|havana|icehouse|mitaka [--git-dir DIR | --tree DIR]" >&2
+    echo "usage: $0 grizzly|havana|icehouse|juno|kilo|liberty|mitaka" \
+         "[--git-dir DIR | --tree DIR]" >&2
     exit 2
 }
 
@@ -45,6 +47,12 @@ case "$release" in
             test_requires=test-requirements.txt ;;
     icehouse) tag=2014.1.5; requires=requirements.txt
               test_requires=test-requirements.txt ;;
+    juno) tag=2014.2.4; requires=requirements.txt
+          test_requires=test-requirements.txt ;;
+    kilo) tag=2015.1.4; requires=requirements.txt
+          test_requires=test-requirements.txt; entry_points=yes ;;
+    liberty) tag=12.0.6; requires=requirements.txt
+             test_requires=test-requirements.txt; entry_points=yes ;;
     mitaka) tag=13.1.4; requires=requirements.txt
             test_requires=test-requirements.txt; entry_points=yes ;;
     *) usage ;;
@@ -114,7 +122,12 @@ build_env() {
         # libvirt and fake_instance need; no database drivers, linters, docs.
         grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
             "$tree/$test_requires" >"$work/test-requires.txt" || true
-        "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
+        # pbr builds an sdist under the version in PBR_VERSION when that is
+        # set; a wheel built so and kept in a shared pip cache then installs
+        # as "2013.2.4" anywhere. Own cache, and no version variables.
+        env -u PBR_VERSION -u OSLO_PACKAGE_VERSION \
+            PIP_CACHE_DIR="$cache/pip-cache" \
+            "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
             -r "$work/test-requires.txt"
     } >"$log" 2>&1
 }
@@ -150,7 +163,7 @@ tree=$(cd "$tree" && pwd)
 
 mkdir -p "$cache"
 # Bump when build_env changes what it installs.
-build_recipe=1
+build_recipe=2
 key=$( (echo "$build_recipe"; cat "$pins" "$tree/$requires" \
         "$tree/$test_requires") | sha1sum | cut -c1-12)
 venv="$cache/$release-py27-$key"

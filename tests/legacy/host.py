@@ -50,6 +50,7 @@ def bootstrap(tree):
     # Installs _() (Grizzly), monkey-patches again and registers the
     # objects (Havana and later).
     importlib.import_module(tree.test_package)
+    register_objects()
     from nova.network import linux_net
     from nova import utils
     from nova.virt.libvirt import blockinfo
@@ -77,6 +78,15 @@ def bootstrap(tree):
     driver_module.greenthread = SleepRecorder(driver_module.greenthread)
     _process['fakelibvirt'] = fakelibvirt
     return fakelibvirt
+
+
+def register_objects():
+    """What nova-compute's main() does from Juno on (no-op before)."""
+    try:
+        from nova import objects
+    except ImportError:  # Grizzly: no versioned objects
+        return
+    getattr(objects, 'register_all', lambda: None)()
 
 
 class SleepRecorder(object):

@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 
+from tests.legacy import host
 from tests.legacy import trees
 
 DRIVER = 'nova_sgfix.virt.libvirt.LibvirtDriver'
@@ -46,6 +47,7 @@ def check(tree):
     import eventlet
     eventlet.monkey_patch(os=False)
     importlib.import_module(tree.test_package)  # as in host.bootstrap
+    host.register_objects()
 
     from nova.virt.libvirt import driver as nova_driver
     import nova_sgfix.virt.libvirt

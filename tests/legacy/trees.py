@@ -263,31 +263,73 @@ class Icehouse(Tree):
         return instance  # object_compat from Icehouse on
 
 
-class Mitaka(Tree):
-    name = 'mitaka'
-    tag = '13.1.4'
+class Juno(Icehouse):
+    name = 'juno'
+    tag = '2014.2.4'
+
+    def stub_driver(self, driver, guest_xml):
+        super(Juno, self).stub_driver(driver, guest_xml)
+        driver._get_guest_xml = guest_xml  # to_xml's new name
+
+
+class Kilo(Juno):
+    name = 'kilo'
+    tag = '2015.1.4'
     fakelibvirt = 'nova.tests.unit.virt.libvirt.fakelibvirt'
     test_package = 'nova.tests.unit'
     fake_instance = 'nova.tests.unit.fake_instance'
-    libvirt_users = Tree.libvirt_users + ('nova.virt.libvirt.host',
-                                          'nova.virt.libvirt.guest')
-    wait_option = ('wait_soft_reboot_seconds', 'libvirt')
+    libvirt_users = Tree.libvirt_users + ('nova.virt.libvirt.host',)
     lock_path_group = 'oslo_concurrency'
-    has_driver_matches = False
-    nova_conf_defaults = ('rpc_backend = fake',)
 
     def cfg(self):
         from oslo_config import cfg
         return cfg.CONF
 
     def stub_host_edges(self):
-        from nova.virt.libvirt import guest
+        super(Kilo, self).stub_host_edges()
         from nova.virt.libvirt import host
         # The libvirt event thread (a native thread), as the tree's own
-        # FakeLibvirtFixture disables it.
+        # tests disable it.
         host.Host._init_events = lambda self: None
+
+    def make_instance(self, context, number, uuid, model_info):
+        from nova import objects
+        instance = super(Kilo, self).make_instance(context, number, uuid,
+                                                   model_info)
+        if not instance.obj_attr_is_set('flavor'):
+            # attach_interface reads instance.flavor (the database).
+            row = dict(_flavor_row(), projects=[])
+            row.pop('extra_specs')
+            instance.flavor = objects.Flavor(extra_specs={}, **row)
+            instance.obj_reset_changes()
+        return instance
+
+    def stub_driver(self, driver, guest_xml):
+        super(Kilo, self).stub_driver(driver, guest_xml)
+        driver._get_instance_disk_info = lambda *args, **kwargs: '[]'
+
+    def create_domain_and_network(self, driver, context, xml, instance,
+                                  network_info):
+        return driver._create_domain_and_network(context, xml, instance,
+                                                 network_info, {})
+
+
+class Liberty(Kilo):
+    name = 'liberty'
+    tag = '12.0.6'
+    libvirt_users = Kilo.libvirt_users + ('nova.virt.libvirt.guest',)
+
+    def stub_host_edges(self):
+        super(Liberty, self).stub_host_edges()
+        from nova.virt.libvirt import guest
         # Writes /sys/class/net/<tap>/brport/hairpin_mode on the host.
         guest.Guest.enable_hairpin = lambda self: None
+
+
+class Mitaka(Liberty):
+    name = 'mitaka'
+    tag = '13.1.4'
+    has_driver_matches = False
 
     def security_group_api(self, rules_by_group):
         from nova import objects
@@ -302,38 +344,17 @@ class Mitaka(Tree):
         objects.SecurityGroupRuleList.get_by_instance = classmethod(rules)
         return fake_virt.FakeVirtAPI()  # no provider rules any more
 
-    def make_instance(self, context, number, uuid, model_info):
-        from nova import objects
-        instance = self._instance_obj(context, number, uuid)
-        instance.info_cache = objects.InstanceInfoCache(
-            instance_uuid=uuid, network_info=model_info)
-        instance.obj_reset_changes()
-        return instance
-
-    def rescue_instance(self, instance):
-        return instance
-
     def rescue_image_meta(self):
         from nova import objects
         return objects.ImageMeta.from_dict({'disk_format': 'qcow2'})
-
-    def stub_driver(self, driver, guest_xml):
-        super(Mitaka, self).stub_driver(driver, guest_xml)
-        driver._get_guest_xml = guest_xml
-        driver._get_instance_disk_info = lambda *args, **kwargs: '[]'
-
-    def create_domain_and_network(self, driver, context, xml, instance,
-                                  network_info):
-        return driver._create_domain_and_network(context, xml, instance,
-                                                 network_info, {})
 
     def attach_interface(self, driver, instance, model_info):
         driver.attach_interface(instance, self.rescue_image_meta(),
                                 model_info[0])
 
 
-TREES = dict((tree.name, tree) for tree in (Grizzly, Havana, Icehouse,
-                                            Mitaka))
+TREES = dict((tree.name, tree) for tree in (Grizzly, Havana, Icehouse, Juno,
+                                            Kilo, Liberty, Mitaka))
 
 
 def get(name):
