@@ -270,6 +270,7 @@ class Juno(Icehouse):
     def stub_driver(self, driver, guest_xml):
         super(Juno, self).stub_driver(driver, guest_xml)
         driver._get_guest_xml = guest_xml  # to_xml's new name
+        driver._get_instance_disk_info = lambda *args, **kwargs: '[]'
 
 
 class Kilo(Juno):
@@ -303,10 +304,6 @@ class Kilo(Juno):
             instance.flavor = objects.Flavor(extra_specs={}, **row)
             instance.obj_reset_changes()
         return instance
-
-    def stub_driver(self, driver, guest_xml):
-        super(Kilo, self).stub_driver(driver, guest_xml)
-        driver._get_instance_disk_info = lambda *args, **kwargs: '[]'
 
     def create_domain_and_network(self, driver, context, xml, instance,
                                   network_info):
