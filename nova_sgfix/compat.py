@@ -1,10 +1,10 @@
 """Every difference between the nova releases nova-sgfix supports.
 
-Grizzly (2013.1) and Havana (2013.2) are the production targets; nova 18.x
-(Rocky) and 20.x (Train) from PyPI carry the same nova-network firewall and
-are what the tests run against. Icehouse (2014.1) to Mitaka (13.1) were
-read, not run: what nova-sgfix calls there has the shape of its
-neighbours, except ``_create_domain``'s arguments (below). Nova 21.0.0
+Grizzly (2013.1) to Mitaka (13.1) are the production targets, run as real
+trees (tools/check-legacy-nova.sh); nova 18.x (Rocky) and 20.x (Train) from
+PyPI carry the same nova-network firewall and are what the unit and
+functional tests run against. What nova-sgfix calls has the same shape in
+all of them except ``_create_domain``'s arguments (below). Nova 21.0.0
 (Ussuri) removed the firewall driver. The rest of the package asks this
 module instead of testing versions itself.
 """

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Run nova-sgfix against a real Grizzly or Havana nova tree.
+# Run nova-sgfix against a real nova tree with nova-network, Grizzly..Mitaka.
 #
-#   tools/check-legacy-nova.sh grizzly|havana [--git-dir DIR | --tree DIR]
+#   tools/check-legacy-nova.sh RELEASE [--git-dir DIR | --tree DIR]
 #
-# Exports nova 2013.1.5 (grizzly) or 2013.2.4 (havana) from a nova git
-# repository (default $NOVA_GIT_DIR, else /work/.mirror/openstack+nova/repo)
+# RELEASE and its tag: grizzly 2013.1.5, havana 2013.2.4, icehouse 2014.1.5,
+# juno 2014.2.4, kilo 2015.1.4, liberty 12.0.6, mitaka 13.1.4 (the case
+# below is the one place here that knows; the Python side's differences are
+# in tests/legacy/trees.py). Exports the tag from a nova git repository
+# (default $NOVA_GIT_DIR, else /work/.mirror/openstack+nova/repo)
 # into a temporary directory, or uses an exported tree given with --tree;
 # builds or reuses a Python 2.7 environment with the pins of
 # constraints/<release>-py27.txt under $NOVA_SGFIX_LEGACY_CACHE (default
@@ -22,7 +25,8 @@
 set -o errexit -o nounset -o pipefail
 
 usage() {
-    echo "usage: $0 grizzly|havana [--git-dir DIR | --tree DIR]" >&2
+    echo "usage: $0 grizzly|havana|icehouse|juno|kilo|liberty|mitaka" \
+         "[--git-dir DIR | --tree DIR]" >&2
     exit 2
 }
 
@@ -33,11 +37,24 @@ skip() {
 
 release=${1:-}
 [ $# -gt 0 ] && shift
+# yes: the tree finds its own plugins through setuptools entry points
+# (stevedore), so its egg-info is written into the exported tree.
+entry_points=no
 case "$release" in
     grizzly) tag=2013.1.5; requires=tools/pip-requires
              test_requires=tools/test-requires ;;
     havana) tag=2013.2.4; requires=requirements.txt
             test_requires=test-requirements.txt ;;
+    icehouse) tag=2014.1.5; requires=requirements.txt
+              test_requires=test-requirements.txt ;;
+    juno) tag=2014.2.4; requires=requirements.txt
+          test_requires=test-requirements.txt ;;
+    kilo) tag=2015.1.4; requires=requirements.txt
+          test_requires=test-requirements.txt; entry_points=yes ;;
+    liberty) tag=12.0.6; requires=requirements.txt
+             test_requires=test-requirements.txt; entry_points=yes ;;
+    mitaka) tag=13.1.4; requires=requirements.txt
+            test_requires=test-requirements.txt; entry_points=yes ;;
     *) usage ;;
 esac
 
@@ -89,8 +106,11 @@ find_python27() {
 
 no_package_named_after_the_release() {
     # A package at version $tag was built with PBR_VERSION=$tag set.
-    if "$1/bin/pip" list --format=freeze 2>/dev/null |
-            grep -v '^nova==' | grep -F "==$tag"; then
+    local named
+    named=$("$1/bin/pip" list --format=freeze 2>/dev/null |
+            awk -F'==' -v tag="$tag" '$1 != "nova" && $2 == tag')
+    if [ -n "$named" ]; then
+        echo "$named"
         echo "packages above were built with PBR_VERSION=$tag" >&2
         return 1
     fi
@@ -102,9 +122,6 @@ build_env() {
     if [ ! -x "$tool_venv/bin/virtualenv" ]; then
         tool_venv="$cache/virtualenv-tool"
     fi
-    # Set by a caller, these would name every sdist pip builds (pbr 0.5.x
-    # as "pbr 2013.2.4" in pip's wheel cache, which breaks Grizzly's build).
-    unset PBR_VERSION OSLO_PACKAGE_VERSION
     {
         if [ ! -x "$tool_venv/bin/virtualenv" ]; then
             # virtualenv 20.22 dropped Python 2 targets.
@@ -117,7 +134,12 @@ build_env() {
         # libvirt and fake_instance need; no database drivers, linters, docs.
         grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
             "$tree/$test_requires" >"$work/test-requires.txt" || true
-        "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
+        # pbr builds an sdist under the version in PBR_VERSION when that is
+        # set; a wheel built so and kept in a shared pip cache then installs
+        # as "2013.2.4" anywhere. Own cache, and no version variables.
+        env -u PBR_VERSION -u OSLO_PACKAGE_VERSION \
+            PIP_CACHE_DIR="$cache/pip-cache" \
+            "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
             -r "$work/test-requires.txt" &&
             no_package_named_after_the_release "$venv"
     } >"$log" 2>&1
@@ -175,10 +197,17 @@ fi
 export PYTHONPATH="$tree:$top"
 export PYTHONDONTWRITEBYTECODE=1
 export EVENTLET_NO_GREENDNS=yes
-# Version strings of a git-archived tree: pbr (Havana), oslo setup (Grizzly).
+# Version strings of a git-archived tree: pbr (Havana on), oslo setup
+# (Grizzly).
 export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
-cd "$top"
 python="$venv/bin/python"
+if [ "$entry_points" = yes ] && [ ! -d "$tree/nova.egg-info" ]; then
+    (cd "$tree" && "$python" setup.py -q egg_info >/dev/null 2>&1) || {
+        echo "could not write the egg-info of $tree" >&2
+        exit 1
+    }
+fi
+cd "$top"
 log="$cache/$release-last-run.log"
 
 echo "== nova $tag ($release) from $tree, $("$python" -V 2>&1)"

@@ -104,7 +104,8 @@ if [ ! -f "$venv/.complete" ]; then
         PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag \
             "$venv/bin/pip" install --no-deps -e "$tree"
         if "$venv/bin/pip" list --format=freeze |
-                grep -v '^nova==' | grep -F "==$tag"; then
+                awk -F'==' -v tag="$tag" '$1 != "nova" && $2 == tag' |
+                grep .; then
             echo "packages above were built with PBR_VERSION=$tag" >&2
             exit 1
         fi

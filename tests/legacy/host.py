@@ -1,4 +1,4 @@
-"""A nova-network compute host built from a Grizzly or Havana tree.
+"""A nova-network compute host built from a real nova tree (Grizzly..Mitaka).
 
 Real: the tree's libvirt driver (stock, or nova-sgfix's subclass of it), its
 libvirt ``IptablesFirewallDriver`` with nwfilters, its ``IptablesManager``
@@ -47,17 +47,17 @@ def bootstrap(tree):
     os.environ['EVENTLET_NO_GREENDNS'] = 'yes'
     import eventlet
     eventlet.monkey_patch(os=False)
-    # Installs _() (Grizzly), monkey-patches again (Havana).
-    importlib.import_module('nova.tests')
+    # Installs _() (Grizzly), monkey-patches again and registers the
+    # objects (Havana and later).
+    importlib.import_module(tree.test_package)
+    register_objects()
     from nova.network import linux_net
     from nova import utils
     from nova.virt.libvirt import blockinfo
     from nova.virt.libvirt import driver as driver_module
-    from nova.virt.libvirt import firewall as libvirt_firewall
 
     fakelibvirt = tree.load_fakelibvirt()
-    driver_module.libvirt = fakelibvirt
-    libvirt_firewall.libvirt = fakelibvirt
+    tree.install_fakelibvirt(fakelibvirt)
     fakelibvirt.openAuth = lambda uri, auth, flags=0: _process[
         'host'].hypervisor
     linux_net.binary_name = kernel.BINARY
@@ -74,9 +74,19 @@ def bootstrap(tree):
     # Resource tracking reads nova's database: not what is under test.
     driver_module.LibvirtDriver.get_available_resource = \
         lambda self, nodename: {}
+    tree.stub_host_edges()
     driver_module.greenthread = SleepRecorder(driver_module.greenthread)
     _process['fakelibvirt'] = fakelibvirt
     return fakelibvirt
+
+
+def register_objects():
+    """What nova-compute's main() does from Juno on (no-op before)."""
+    try:
+        from nova import objects
+    except ImportError:  # Grizzly: no versioned objects
+        return
+    getattr(objects, 'register_all', lambda: None)()
 
 
 class SleepRecorder(object):
@@ -107,6 +117,11 @@ def sgfix_driver_class():
     return LibvirtDriver
 
 
+#: The ``compute_driver`` each column sets; nova's loader finds the class.
+stock_driver_class.compute_driver = 'libvirt.LibvirtDriver'
+sgfix_driver_class.compute_driver = 'nova_sgfix.virt.libvirt.LibvirtDriver'
+
+
 class InitAborted(Exception):
     """The exception injected into the instance loop of a restart."""
 
@@ -129,35 +144,6 @@ class Guest(object):
                                 self.mac, self.ip, trees.GATEWAY, disk)
 
 
-def _security_group_api(rules_by_group):
-    from nova.virt import fake as fake_virt
-
-    class SecurityGroupVirtAPI(fake_virt.FakeVirtAPI):
-        """The database rows ``IptablesFirewallDriver.instance_rules`` reads.
-
-        One group per instance (id = instance id) with its rules.
-        """
-
-        def security_group_get_by_instance(self, context, instance):
-            return [{'id': instance['id'], 'name': 'ssh-%s' % instance['id']}]
-
-        def security_group_rule_get_by_security_group(self, context,
-                                                      security_group):
-            return rules_by_group.get(security_group['id'], [])
-
-        def provider_fw_rule_get_all(self, context):
-            return []
-
-        def instance_type_get(self, context, instance_type_id):
-            # attach_interface reads the flavor (vif quotas in Havana).
-            return {'id': 1, 'name': 'm1.tiny', 'flavorid': '1',
-                    'memory_mb': 128, 'vcpus': 1, 'root_gb': 1,
-                    'ephemeral_gb': 0, 'swap': 0, 'rxtx_factor': 1.0,
-                    'vcpu_weight': None, 'extra_specs': {}}
-
-    return SecurityGroupVirtAPI()
-
-
 class LegacyComputeHost(object):
     """A compute host whose iptables live in ``namespace``."""
 
@@ -166,8 +152,7 @@ class LegacyComputeHost(object):
         self.tree = tree
         self.fakelibvirt = bootstrap(tree)
         from nova import context as nova_context
-        from oslo.config import cfg
-        self.conf = cfg.CONF
+        self.conf = tree.cfg()
         self.context = nova_context.get_admin_context()
         self.namespace = namespace
         self.driver_class = driver_class
@@ -190,11 +175,10 @@ class LegacyComputeHost(object):
             ('use_ipv6', False, None),
             ('allow_same_net_traffic', True, None),
             ('instances_path', os.path.join(self._tmp, 'instances'), None),
-            ('lock_path', os.path.join(self._tmp, 'locks'), None),
-            ('libvirt_wait_soft_reboot_seconds', wait_seconds, None),
             ('enabled', True, 'sgfix'),
             ('resync_on_start', resync_on_start, 'sgfix'),
-        ]
+        ] + self.tree.conf_overrides(wait_seconds,
+                                     os.path.join(self._tmp, 'locks'))
         for name, value, group in overrides:
             self.conf.set_override(name, value, group=group)
         os.makedirs(os.path.join(self._tmp, 'instances'))
@@ -211,13 +195,15 @@ class LegacyComputeHost(object):
         from nova.network import linux_net
         linux_net.iptables_manager = linux_net.IptablesManager(
             execute=self.iptables)
-        driver = self.driver_class()(
-            _security_group_api(self.rules_by_group), False)
-        driver.to_xml = self._guest_xml
-        driver._create_image = lambda *args, **kwargs: None
-        driver.get_instance_disk_info = lambda *args, **kwargs: '[]'
-        driver._create_images_and_backing = lambda *args, **kwargs: None
-        driver._enable_hairpin = lambda *args, **kwargs: None
+        from nova.virt import driver as virt_driver
+        self.conf.set_override('compute_driver',
+                               self.driver_class.compute_driver)
+        driver = virt_driver.load_compute_driver(
+            self.tree.security_group_api(self.rules_by_group))
+        if type(driver) is not self.driver_class():
+            raise AssertionError('compute_driver = %s loaded %r' % (
+                self.conf.compute_driver, type(driver)))
+        self.tree.stub_driver(driver, self._guest_xml)
         driver.init_host(host=NODENAME)
         self.driver = driver
         return driver
@@ -288,7 +274,8 @@ class LegacyComputeHost(object):
         return guest
 
     def power_state(self, guest):
-        return self.driver.get_info(guest.instance)['state']
+        return self.tree.guest_info_state(
+            self.driver.get_info(guest.instance))
 
     def stop(self, guest):
         self.driver.power_off(guest.instance)
@@ -302,7 +289,8 @@ class LegacyComputeHost(object):
     def rescue(self, guest):
         self.driver.rescue(self.context,
                            self.tree.rescue_instance(guest.instance),
-                           guest.network_info, {}, 'rescue-pass')
+                           guest.network_info, self.tree.rescue_image_meta(),
+                           'rescue-pass')
 
     def attach_interface(self, guest, ip):
         """Attach a second interface with address ``ip`` to the guest."""

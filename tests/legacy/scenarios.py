@@ -1,4 +1,4 @@
-"""OSSN-0022 scenarios on a real Grizzly/Havana tree, stock vs nova-sgfix.
+"""OSSN-0022 scenarios on a real nova tree, stock vs nova-sgfix.
 
 Each scenario boots the subject guest with a security group (tcp/22 from
 198.51.100.0/24) and a second guest that stays running, prepares the subject
@@ -148,17 +148,18 @@ def sgfix_ok(outcome):
             outcome.other_missing is None)
 
 
-def control_shows_exposure(tree_name, scenario, outcome):
+def control_shows_exposure(tree, scenario, outcome):
     """The stock driver misbehaves the way OSSN-0022 says on this tree."""
     if outcome.error:
         return False
-    if scenario.endswith('soft reboot') and tree_name == 'havana':
-        # Havana waits for a shutdown that never comes, then hard-reboots.
+    if scenario.endswith('soft reboot') and tree.soft_reboot_waits:
+        # Havana and later wait for a shutdown that never comes, then
+        # hard-reboot.
         return outcome.waited > 0
     return outcome.running and outcome.missing is not None
 
 
-def print_table(tree_name, nova_version, wait, results):
+def print_table(tree, nova_version, wait, results):
     columns = list(DRIVERS)
     rows = [['scenario'] + columns]
     for scenario in SCENARIOS:
@@ -174,8 +175,10 @@ def print_table(tree_name, nova_version, wait, results):
     widths = [max(len(row[i]) for row in rows)
               for i in range(len(columns) + 1)]
     print()
-    print('nova %s (%s), libvirt_wait_soft_reboot_seconds=%d' % (
-        nova_version, tree_name, wait))
+    wait_name, wait_group = tree.wait_option
+    print('nova %s (%s), %s%s=%d' % (
+        nova_version, tree.name, '[%s] ' % wait_group if wait_group else '',
+        wait_name, wait))
     for number, row in enumerate(rows):
         print('| ' + ' | '.join(cell.ljust(width)
                                 for cell, width in zip(row, widths)) + ' |')
@@ -207,13 +210,13 @@ def main(argv=None):
                 results[(scenario, column)] = run_one(
                     tree, namespace, driver_class, resync, scenario,
                     args.wait)
-    print_table(args.tree, compat.nova_version(), args.wait, results)
+    print_table(tree, compat.nova_version(), args.wait, results)
     failed = [key for key, outcome in results.items()
               if key[1] != 'stock' and not sgfix_ok(outcome) and
               not (key[0] in RESTART_CASES and
                    key[1] == 'nova-sgfix resync_on_start=False')]
     weak = [scenario for scenario in SCENARIOS
-            if not control_shows_exposure(args.tree, scenario,
+            if not control_shows_exposure(tree, scenario,
                                           results[(scenario, 'stock')])]
     for scenario, column in sorted(failed):
         print('FAIL: %s with %s: %r' % (scenario, column,
