@@ -146,6 +146,10 @@ class Bed(object):
         return quiet('ip', 'netns', 'exec', ns, 'timeout', str(timeout),
                      'bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (ip, port)) == 0
 
+    def domain_state(self, name):
+        """libvirt's word for a domain's state ('running', 'shut off')."""
+        return self._virsh('domstate', name).strip() or 'no domain'
+
     def iptables_save(self):
         return output('ip', 'netns', 'exec', self.host, 'iptables-save')
 
