@@ -70,30 +70,47 @@ build_recipe=1
 key=$( (echo "$build_recipe $libvirt_python"; cat "$pins" "$tree/$requires" \
         "$top/tools/install-libvirt-python.sh") | sha1sum | cut -c1-12)
 venv="$cache/$release-py27-$key"
-export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
+# shellcheck disable=SC2317  # called below
+build_env() {  # each step's failure ends it (errexit is off under "||")
+    local tool_venv
+    tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
+    if [ ! -x "$tool_venv/bin/virtualenv" ]; then
+        tool_venv="$cache/virtualenv-tool"
+        if [ ! -x "$tool_venv/bin/virtualenv" ]; then
+            python3 -m venv "$tool_venv" || return 1
+            "$tool_venv/bin/pip" install 'virtualenv<20.22' || return 1
+        fi
+    fi
+    rm -rf "$venv"
+    "$tool_venv/bin/virtualenv" -p "$python27" "$venv" || return 1
+    grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
+        "$tree/$test_requires" >"$venv.test-requires" || return 1
+    # Without PBR_VERSION: an sdist's setup_requires would build pbr itself
+    # as version $tag (Grizzly's python-quantumclient then refuses it).
+    env -u PBR_VERSION -u OSLO_PACKAGE_VERSION "$venv/bin/pip" install \
+        -c "$pins" -r "$tree/$requires" -r "$venv.test-requires" || return 1
+    "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
+        "$libvirt_python" || return 1
+    PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag \
+        "$venv/bin/pip" install --no-deps -e "$tree" || return 1
+    env_works
+}
+
+env_works() {  # what the bed imports first
+    "$venv/bin/python" -c 'import sqlalchemy, migrate, libvirt
+import nova.tests.integrated.integrated_helpers' >/dev/null 2>&1
+}
+
+# A .complete environment that cannot import what the bed needs (an
+# earlier recipe marked a failed install complete) is built again.
+if [ -f "$venv/.complete" ] && ! env_works; then
+    echo "$venv is incomplete: building it again"
+    rm -f "$venv/.complete"
+fi
 if [ ! -f "$venv/.complete" ]; then
     echo "building $release environment in $venv (log: $venv.log)"
     start=$(date +%s)
-    (
-        set -o errexit
-        tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
-        if [ ! -x "$tool_venv/bin/virtualenv" ]; then
-            tool_venv="$cache/virtualenv-tool"
-            [ -x "$tool_venv/bin/virtualenv" ] || {
-                python3 -m venv "$tool_venv"
-                "$tool_venv/bin/pip" install 'virtualenv<20.22'
-            }
-        fi
-        rm -rf "$venv"
-        "$tool_venv/bin/virtualenv" -p "$python27" "$venv"
-        grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
-            "$tree/$test_requires" >"$venv.test-requires"
-        "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
-            -r "$venv.test-requires"
-        "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
-            "$libvirt_python"
-        "$venv/bin/pip" install --no-deps -e "$tree"
-    ) >"$venv.log" 2>&1 || {
+    build_env >"$venv.log" 2>&1 || {
         echo "building the $release environment failed; end of $venv.log:" >&2
         tail -n 20 "$venv.log" >&2
         exit 1
@@ -101,6 +118,7 @@ if [ ! -f "$venv/.complete" ]; then
     touch "$venv/.complete"
     echo "built in $(( $(date +%s) - start )) s"
 fi
+export PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag
 
 # One bed at a time: one libvirtd per host, and qemu.conf is edited.
 exec 9>/run/nova-sgfix-servicebed.lock
