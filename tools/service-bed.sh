@@ -86,7 +86,10 @@ build_env() {  # each step's failure ends it (errexit is off under "||")
     grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
         "$tree/$test_requires" >"$venv.test-requires" || return 1
     # Without PBR_VERSION: an sdist's setup_requires would build pbr itself
-    # as version $tag (Grizzly's python-quantumclient then refuses it).
+    # as version $tag (Grizzly's python-quantumclient then refuses it), and
+    # pip would cache that wheel: one an earlier recipe cached goes.
+    find "${PIP_CACHE_DIR:-$HOME/.cache/pip}/wheels" \
+        -name "pbr-$tag-*.whl" -delete 2>/dev/null || true
     env -u PBR_VERSION -u OSLO_PACKAGE_VERSION "$venv/bin/pip" install \
         -c "$pins" -r "$tree/$requires" -r "$venv.test-requires" || return 1
     "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
