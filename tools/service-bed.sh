@@ -75,41 +75,60 @@ build_recipe=2
 key=$( (echo "$build_recipe $libvirt_python"; cat "$pins" "$tree/$requires" \
         "$top/tools/install-libvirt-python.sh") | sha1sum | cut -c1-12)
 venv="$cache/$release-py27-$key"
+# shellcheck disable=SC2317  # called below
+build_env() {  # each step's failure ends it (errexit is off under "||")
+    local tool_venv
+    tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
+    if [ ! -x "$tool_venv/bin/virtualenv" ]; then
+        tool_venv="$cache/virtualenv-tool"
+        if [ ! -x "$tool_venv/bin/virtualenv" ]; then
+            python3 -m venv "$tool_venv" || return 1
+            "$tool_venv/bin/pip" install 'virtualenv<20.22' || return 1
+        fi
+    fi
+    rm -rf "$venv"
+    "$tool_venv/bin/virtualenv" -p "$python27" "$venv" || return 1
+    grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
+        "$tree/$test_requires" >"$venv.test-requires" || return 1
+    # Without PBR_VERSION: an sdist's setup_requires would build pbr itself
+    # as version $tag (Grizzly's python-quantumclient then refuses it), and
+    # pip would cache that wheel: one an earlier recipe cached goes.
+    find "${PIP_CACHE_DIR:-$HOME/.cache/pip}/wheels" \
+        -name "pbr-$tag-*.whl" -delete 2>/dev/null || true
+    env -u PBR_VERSION -u OSLO_PACKAGE_VERSION "$venv/bin/pip" install \
+        -c "$pins" -r "$tree/$requires" -r "$venv.test-requires" || return 1
+    "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
+        "$libvirt_python" || return 1
+    PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag \
+        "$venv/bin/pip" install --no-deps -e "$tree" || return 1
+    no_package_named_after_the_release && env_works
+}
+
+no_package_named_after_the_release() {  # built with PBR_VERSION=$tag set
+    local named
+    named=$("$venv/bin/pip" list --format=freeze 2>/dev/null |
+            awk -F'==' -v tag="$tag" '$1 != "nova" && $2 == tag')
+    [ -z "$named" ] && return 0
+    echo "$named"
+    echo "packages above were built with PBR_VERSION=$tag" >&2
+    return 1
+}
+
+env_works() {  # what the bed imports first
+    "$venv/bin/python" -c 'import sqlalchemy, migrate, libvirt
+import nova.tests.integrated.integrated_helpers' >/dev/null 2>&1
+}
+
+# A .complete environment that cannot import what the bed needs (an
+# earlier recipe marked a failed install complete) is built again.
+if [ -f "$venv/.complete" ] && ! env_works; then
+    echo "$venv is incomplete: building it again"
+    rm -f "$venv/.complete"
+fi
 if [ ! -f "$venv/.complete" ]; then
     echo "building $release environment in $venv (log: $venv.log)"
     start=$(date +%s)
-    (
-        set -o errexit
-        # Set by a caller, these would name every sdist pip builds.
-        unset PBR_VERSION OSLO_PACKAGE_VERSION
-        tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
-        if [ ! -x "$tool_venv/bin/virtualenv" ]; then
-            tool_venv="$cache/virtualenv-tool"
-            [ -x "$tool_venv/bin/virtualenv" ] || {
-                python3 -m venv "$tool_venv"
-                "$tool_venv/bin/pip" install 'virtualenv<20.22'
-            }
-        fi
-        rm -rf "$venv"
-        "$tool_venv/bin/virtualenv" -p "$python27" "$venv"
-        grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
-            "$tree/$test_requires" >"$venv.test-requires"
-        "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
-            -r "$venv.test-requires"
-        "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
-            "$libvirt_python"
-        # The version only for the tree itself: exported for the whole
-        # build it also names every sdist pip builds (pbr 0.5.x becomes
-        # "pbr 2013.2.4" in pip's wheel cache and breaks the next build).
-        PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag \
-            "$venv/bin/pip" install --no-deps -e "$tree"
-        if "$venv/bin/pip" list --format=freeze |
-                awk -F'==' -v tag="$tag" '$1 != "nova" && $2 == tag' |
-                grep .; then
-            echo "packages above were built with PBR_VERSION=$tag" >&2
-            exit 1
-        fi
-    ) >"$venv.log" 2>&1 || {
+    build_env >"$venv.log" 2>&1 || {
         echo "building the $release environment failed; end of $venv.log:" >&2
         tail -n 20 "$venv.log" >&2
         exit 1

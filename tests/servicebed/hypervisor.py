@@ -146,6 +146,34 @@ class Bed(object):
         return quiet('ip', 'netns', 'exec', ns, 'timeout', str(timeout),
                      'bash', '-c', 'exec 3<>/dev/tcp/%s/%d' % (ip, port)) == 0
 
+    def reachable_all(self, targets, timeout=3):
+        """One TCP connect per ``(namespace, ip, port)``, all at once.
+
+        :returns: a list of booleans, True where the connect was accepted.
+        :raises RuntimeError: if a probe reported nothing (never read as
+            "refused", which would hide an exposure).
+        """
+        lines = []
+        for number, (ns, ip, port) in enumerate(targets):
+            probe = _line(['ip', 'netns', 'exec', ns, 'timeout',
+                           str(timeout), 'bash', '-c',
+                           'exec 3<>/dev/tcp/%s/%d' % (ip, port)])
+            lines.append('(%s >/dev/null 2>&1; echo "%d $?") &'
+                         % (probe, number))
+        lines.append('wait')
+        done = {}
+        for line in output('bash', '-c', '\n'.join(lines)).splitlines():
+            number, status = line.split()
+            done[int(number)] = status == '0'
+        if len(done) != len(targets):
+            raise RuntimeError('probes gave %d of %d answers'
+                               % (len(done), len(targets)))
+        return [done[number] for number in range(len(targets))]
+
+    def domain_state(self, name):
+        """libvirt's word for a domain's state ('running', 'shut off')."""
+        return self._virsh('domstate', name).strip() or 'no domain'
+
     def iptables_save(self):
         return output('ip', 'netns', 'exec', self.host, 'iptables-save')
 

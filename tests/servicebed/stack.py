@@ -219,12 +219,79 @@ class BedStack(integrated_helpers._IntegratedTestBase):
     def instance_id(self, server_id):
         return db.instance_get_by_uuid(self.ctxt, server_id)['id']
 
+    def delete_while_down(self, server_id):
+        """DELETE through the API while nova-compute is stopped.
+
+        The API finds the service down and deletes the instance from the
+        database only (``_local_delete``): its domain keeps running. The
+        service counts as down once its last heartbeat is older than
+        ``service_down_time``, lowered for this call only.
+        """
+        self.flags(service_down_time=1)
+        try:
+            time.sleep(2)
+            self.api.delete_server(server_id)
+            deadline = time.time() + 60
+            while any(s['id'] == server_id for s in self.api.get_servers()):
+                if time.time() > deadline:
+                    raise AssertionError('server %s was not deleted'
+                                         % server_id)
+                time.sleep(1)
+        finally:
+            self.flags(service_down_time=60)
+
     # --- nova-compute restart -------------------------------------------
-    def restart_compute(self):
-        host = self.compute.host
+    def stop_compute(self):
         self.compute.stop()
+
+    def start_compute(self, fail_init_for=None):
+        """A new compute service, same host name, fresh IptablesManager.
+
+        :param fail_init_for: uuid of an instance whose ``_init_instance``
+            raises (nova's own method, wrapped; every other instance goes
+            through it unchanged), with ``defer_iptables_apply = True``.
+            The start then fails as nova's would; returns the order in
+            which ``_init_instance`` was entered.
+        """
         linux_net.iptables_manager = linux_net.IptablesManager()
-        self.compute = self.start_service('compute', host=host)
+        host = self.compute.host
+        if fail_init_for is None:
+            self.compute = self.start_service('compute', host=host)
+            return None
+        manager = nova.compute.manager.ComputeManager
+        original = manager.__dict__['_init_instance']
+        entered = []
+
+        def init_instance(self_, context, instance):
+            entered.append(instance['uuid'])
+            if instance['uuid'] == fail_init_for:
+                raise InitFailure('injected: _init_instance of %s raises'
+                                  % fail_init_for)
+            return original(self_, context, instance)
+
+        manager._init_instance = init_instance
+        self.flags(defer_iptables_apply=True)
+        try:
+            self.start_service('compute', host=host)
+        except Exception as exc:
+            # fixtures may wrap it (MultipleExceptions, SetupError)
+            if 'injected: _init_instance' not in repr(exc):
+                raise
+        else:
+            raise AssertionError('compute started although its '
+                                 '_init_instance raised')
+        finally:
+            manager._init_instance = original
+            self.flags(defer_iptables_apply=False)
+        return entered
+
+    def restart_compute(self):
+        self.stop_compute()
+        self.start_compute()
+
+
+class InitFailure(Exception):
+    """The fault the bed injects into one ``_init_instance``."""
 
 
 class _Data(object):
