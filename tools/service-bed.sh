@@ -52,9 +52,9 @@ ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 ||
 [ -d "$git_dir" ] || skip "no nova git repository at $git_dir (set NOVA_GIT_DIR; git clone --bare https://opendev.org/openstack/nova)"
 git --git-dir="$git_dir" rev-parse -q --verify "refs/tags/$tag^{commit}" \
     >/dev/null || skip "tag $tag is not in $git_dir"
-python27=$(find "${PYENV_ROOT:-$HOME/.pyenv}/versions" -maxdepth 1 \
-           -name '2.7.*' 2>/dev/null | sort -V | tail -n 1)
-python27=${PYTHON27:-${python27:+$python27/bin/python}}
+# shellcheck source=tools/py27-venv.sh
+source "$top/tools/py27-venv.sh"
+python27=$(find_python27)
 [ -n "$python27" ] || skip "no Python 2.7 (set PYTHON27)"
 
 # One bed at a time: one libvirtd per host, and qemu.conf is edited; the
@@ -82,16 +82,7 @@ if [ ! -f "$venv/.complete" ]; then
         set -o errexit
         # Set by a caller, these would name every sdist pip builds.
         unset PBR_VERSION OSLO_PACKAGE_VERSION
-        tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
-        if [ ! -x "$tool_venv/bin/virtualenv" ]; then
-            tool_venv="$cache/virtualenv-tool"
-            [ -x "$tool_venv/bin/virtualenv" ] || {
-                python3 -m venv "$tool_venv"
-                "$tool_venv/bin/pip" install 'virtualenv<20.22'
-            }
-        fi
-        rm -rf "$venv"
-        "$tool_venv/bin/virtualenv" -p "$python27" "$venv"
+        make_py27_virtualenv "$python27" "$venv" "$cache"
         grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
             "$tree/$test_requires" >"$venv.test-requires"
         "$venv/bin/pip" install -c "$pins" -r "$tree/$requires" \
