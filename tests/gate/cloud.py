@@ -27,7 +27,6 @@ GATE_DIR = os.path.dirname(os.path.abspath(__file__))
 NOVA_SERVICES = (('n-api', 'nova-api'), ('n-cond', 'nova-conductor'),
                  ('n-sch', 'nova-scheduler'), ('n-net', 'nova-network'),
                  ('n-cpu', 'nova-compute'))
-AMQP_READY = 'Connected to AMQP server'
 
 
 def wait_port(port, timeout=120, name=None):
@@ -179,7 +178,7 @@ class Cloud(object):
             self.start(name, [path, '--config-file', conf])
         wait_port(8774, name='nova-api')
         for name, _ in NOVA_SERVICES[1:]:
-            proc.wait_for_log(self.run_dir, name, AMQP_READY)
+            proc.wait_for_log(self.run_dir, name, proc.READY[name])
 
     # --- clean-up -----------------------------------------------------
     def stop(self):

@@ -124,8 +124,13 @@ def wait_for_log(run_dir, name, needle, timeout=120):
         name, needle, timeout))
 
 
-#: what a service logs once it takes requests from the message queue
-READY = {'n-cpu': 'Connected to AMQP server'}
+#: what a service logs once it takes requests from the message queue (for
+#: nova-compute: after init_host and the compute node record, which the
+#: scheduler needs before it can place a guest there)
+READY = {'n-cond': 'Creating Consumer connection for Service conductor',
+         'n-sch': 'Creating Consumer connection for Service scheduler',
+         'n-net': 'Creating Consumer connection for Service network',
+         'n-cpu': 'Creating Consumer connection for Service compute'}
 
 
 def restart(run_dir, name, sig=signal.SIGTERM):
