@@ -92,7 +92,8 @@ def run_exercise(cloud, label, image, top, log):
 
 def exposed_paths(text):
     """The paths the exercise named EXPOSED."""
-    return re.findall(r'^EXPOSED: .* after (.*?): ', text, re.M)
+    return re.findall(r'^EXPOSED: guest .*? \(fixed IP [^)]*\) after (.*?): ',
+                      text, re.M)
 
 
 def main():
