@@ -164,7 +164,7 @@ def main():
     cloud.up()
     print('gate: cloud up in %d s: %s' % (
         time.time() - t0, ' '.join(cloud.started)))
-    print('gate: ' + cloud.devstack_said.splitlines()[0])
+    print(cloud.devstack_said.splitlines()[0])
     image = upload_guest(cloud, kernel, ramdisk)
     cloud.run(cloud.bin('nova-manage'), '--config-file', cloud.nova_conf,
               'flavor', 'create', '--name=gate.tiny', '--memory=128',
@@ -192,7 +192,7 @@ def main():
     said = cloud.devstack('sgfix')
     for line in said.splitlines():
         if 'nova-sgfix' in line or line.startswith('gate:'):
-            print('gate: devstack: ' + line)
+            print('gate: devstack: ' + re.sub('^gate: ', '', line))
     from tests.gate import proc
     proc.restart(cloud.run_dir, 'n-cpu')
     print('gate: nova-compute restarted with nova-sgfix')
