@@ -78,6 +78,11 @@ source "$top/tools/py27-venv.sh"
 python27=$(find_python27)
 [ -n "$python27" ] || skip "no Python 2.7 (set PYTHON27)"
 
+# One bed or gate at a time: one libvirtd per host, and qemu.conf is
+# edited; the lock covers the build as well, as the service bed's does.
+exec 9>/run/nova-sgfix-servicebed.lock
+flock 9
+
 mkdir -p "$cache"
 # The trees stay in the cache: the environment points at them (pip -e).
 export_tree() {
@@ -138,10 +143,6 @@ cat >"$site/gate-py2718-compat.pth" <<'EOF'
 import uuid; uuid._uuid_generate_random = getattr(uuid, '_uuid_generate_random', None)
 import ssl; ssl.PROTOCOL_SSLv3 = getattr(ssl, 'PROTOCOL_SSLv3', None)
 EOF
-
-# One bed or gate at a time: one libvirtd per host, and qemu.conf is edited.
-exec 9>/run/nova-sgfix-servicebed.lock
-flock 9
 
 child=
 # shellcheck disable=SC2317  # run by the trap
