@@ -52,9 +52,9 @@ ls /boot/vmlinuz-*-cloud-amd64 >/dev/null 2>&1 ||
 [ -d "$git_dir" ] || skip "no nova git repository at $git_dir (set NOVA_GIT_DIR; git clone --bare https://opendev.org/openstack/nova)"
 git --git-dir="$git_dir" rev-parse -q --verify "refs/tags/$tag^{commit}" \
     >/dev/null || skip "tag $tag is not in $git_dir"
-python27=$(find "${PYENV_ROOT:-$HOME/.pyenv}/versions" -maxdepth 1 \
-           -name '2.7.*' 2>/dev/null | sort -V | tail -n 1)
-python27=${PYTHON27:-${python27:+$python27/bin/python}}
+# shellcheck source=tools/py27-venv.sh
+source "$top/tools/py27-venv.sh"
+python27=$(find_python27)
 [ -n "$python27" ] || skip "no Python 2.7 (set PYTHON27)"
 
 # One bed at a time: one libvirtd per host, and qemu.conf is edited; the
@@ -75,35 +75,26 @@ build_recipe=2
 key=$( (echo "$build_recipe $libvirt_python"; cat "$pins" "$tree/$requires" \
         "$top/tools/install-libvirt-python.sh") | sha1sum | cut -c1-12)
 venv="$cache/$release-py27-$key"
-# shellcheck disable=SC2317  # called below
-build_env() {  # each step's failure ends it (errexit is off under "||")
-    local tool_venv
-    tool_venv="${NOVA_SGFIX_VENV_ROOT:-/var/cache/nova-sgfix/venvs}/virtualenv-tool"
-    if [ ! -x "$tool_venv/bin/virtualenv" ]; then
-        tool_venv="$cache/virtualenv-tool"
-        if [ ! -x "$tool_venv/bin/virtualenv" ]; then
-            python3 -m venv "$tool_venv" || return 1
-            "$tool_venv/bin/pip" install 'virtualenv<20.22' || return 1
-        fi
-    fi
-    rm -rf "$venv"
-    "$tool_venv/bin/virtualenv" -p "$python27" "$venv" || return 1
+# shellcheck disable=SC2317  # run by build_env
+build_bed_env() {  # under errexit (build_env)
+    make_py27_virtualenv "$python27" "$venv" "$cache"
     grep -iE '^(fixtures|mock|mox|testtools)([<>=!]|$)' \
-        "$tree/$test_requires" >"$venv.test-requires" || return 1
+        "$tree/$test_requires" >"$venv.test-requires"
     # Without PBR_VERSION: an sdist's setup_requires would build pbr itself
     # as version $tag (Grizzly's python-quantumclient then refuses it), and
     # pip would cache that wheel: one an earlier recipe cached goes.
     find "${PIP_CACHE_DIR:-$HOME/.cache/pip}/wheels" \
         -name "pbr-$tag-*.whl" -delete 2>/dev/null || true
     env -u PBR_VERSION -u OSLO_PACKAGE_VERSION "$venv/bin/pip" install \
-        -c "$pins" -r "$tree/$requires" -r "$venv.test-requires" || return 1
-    "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" \
-        "$libvirt_python" || return 1
+        -c "$pins" -r "$tree/$requires" -r "$venv.test-requires"
+    "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" "$libvirt_python"
     PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag \
-        "$venv/bin/pip" install --no-deps -e "$tree" || return 1
-    no_package_named_after_the_release && env_works
+        "$venv/bin/pip" install --no-deps -e "$tree"
+    no_package_named_after_the_release
+    env_works
 }
 
+# shellcheck disable=SC2317  # run by build_bed_env
 no_package_named_after_the_release() {  # built with PBR_VERSION=$tag set
     local named
     named=$("$venv/bin/pip" list --format=freeze 2>/dev/null |
@@ -126,15 +117,7 @@ if [ -f "$venv/.complete" ] && ! env_works; then
     rm -f "$venv/.complete"
 fi
 if [ ! -f "$venv/.complete" ]; then
-    echo "building $release environment in $venv (log: $venv.log)"
-    start=$(date +%s)
-    build_env >"$venv.log" 2>&1 || {
-        echo "building the $release environment failed; end of $venv.log:" >&2
-        tail -n 20 "$venv.log" >&2
-        exit 1
-    }
-    touch "$venv/.complete"
-    echo "built in $(( $(date +%s) - start )) s"
+    build_env "$venv" "$release environment" build_bed_env
 fi
 
 # Version strings of the git-archived tree: pbr (Havana), oslo setup (Grizzly).

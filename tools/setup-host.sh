@@ -10,6 +10,9 @@ packages=(iptables iproute2 iputils-ping libvirt-dev pkg-config gcc git
 packages+=(libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
            qemu-system-x86 qemu-utils ebtables dnsmasq-base bridge-utils
            cpio busybox-static linux-image-cloud-amd64)
+# tools/gate.sh: the message broker and the database (run by the gate in
+# its own namespace), and the headers mysqlclient builds against.
+packages+=(rabbitmq-server mariadb-server libmariadb-dev libmariadb-dev-compat)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null \

@@ -32,6 +32,7 @@ from nova.tests.integrated import integrated_helpers
 import nova.virt.libvirt.driver  # noqa
 
 from tests.servicebed import hypervisor
+from tests.servicebed.workarounds import patch_nwfilter_uuid
 
 DRIVERS = {
     'stock': 'libvirt.LibvirtDriver',
@@ -48,42 +49,6 @@ def _legacy_alter_table(dbapi_connection, connection_record):
         dbapi_connection.execute('PRAGMA legacy_alter_table=ON')
     except Exception:
         pass
-
-
-def _define_filter_keeping_uuid(original):
-    """Carry a defined nwfilter's UUID into its new XML.
-
-    libvirt 9.0 refuses to redefine an nwfilter by name without its UUID;
-    Havana's static filters carry none, so a second nova-compute start fails
-    on the host's libvirt (Train already does this). Applies to stock and
-    nova-sgfix alike.
-    """
-    import re
-
-    def define(self, xml):
-        if callable(xml):
-            xml = xml()
-        name = re.search(r"<filter[^>]*name=['\"]([^'\"]+)", xml)
-        if name and '<uuid>' not in xml:
-            try:
-                uuid = self._conn.nwfilterLookupByName(
-                    name.group(1)).UUIDString()
-            except Exception:
-                uuid = None
-            if uuid:
-                xml = re.sub(r'(<filter[^>]*>)', r'\1<uuid>%s</uuid>' % uuid,
-                             xml, count=1)
-        return original(self, xml)
-    return define
-
-
-def patch_nwfilter_uuid():
-    from nova.virt.libvirt import firewall
-    cls = firewall.NWFilterFirewall
-    if not getattr(cls, '_bed_keeps_uuid', False):
-        cls._define_filter = _define_filter_keeping_uuid(
-            cls.__dict__['_define_filter'])
-        cls._bed_keeps_uuid = True
 
 
 class BedStack(integrated_helpers._IntegratedTestBase):
