@@ -21,6 +21,14 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "installing: ${missing[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
+    # The tests start libvirtd, RabbitMQ and MariaDB themselves, inside
+    # their namespaces: the packages must not start host-wide daemons.
+    policy=/usr/sbin/policy-rc.d
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod +x "$policy"
+        trap 'rm -f "$policy"' EXIT
+    fi
     apt-get update -qq
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
