@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A DevStack-style gate on one machine (issue 14).
 #
-#   tools/gate.sh [--soak N] [--no-soak]
+#   tools/gate.sh [--release havana|grizzly] [--soak N] [--no-soak]
 #
 # Brings up a small Havana 2013.2.4 cloud laid out the way DevStack lays one
 # out, every part a real process of its own, all inside network namespaces
@@ -25,6 +25,12 @@
 # then constraints/gate-havana-py27.txt) is cached under
 # $NOVA_SGFIX_GATE_CACHE (default /var/cache/nova-sgfix/gate).
 #
+# --release grizzly brings up nova and glance 2013.1.5 the same way
+# (grizzly-eol DevStack, constraints/grizzly-py27.txt then
+# gate-grizzly-py27.txt, python-novaclient 2.13.0); what differs between
+# the releases is in tools/gate-releases.sh and tests/gate/releases.py
+# (doc/devstack.rst says where the recipe does not hold).
+#
 # Exits 0 only when stock exits 1, nova-sgfix exits 0 and the soak is clean;
 # exits 0 with "skipped: ..." when root, a package or a tree is missing.
 # Every process, namespace, libvirt domain and nwfilter it made is removed
@@ -37,25 +43,28 @@ skip() {
 }
 
 soak=3
+release=havana
 while [ $# -gt 0 ]; do
     case "$1" in
         --soak) soak=${2:?--soak needs a count}; shift 2 ;;
         --no-soak) soak=0; shift ;;
-        *) echo "usage: $0 [--soak N] [--no-soak]" >&2; exit 2 ;;
+        --release) release=${2:?--release needs havana or grizzly}; shift 2 ;;
+        *) echo "usage: $0 [--release havana|grizzly] [--soak N] [--no-soak]" >&2
+           exit 2 ;;
     esac
 done
 
-tag=2013.2.4
+top=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tools/gate-releases.sh
+source "$top/tools/gate-releases.sh"
+gate_release "$release" ||
+    { echo "$0: unknown release $release (havana or grizzly)" >&2; exit 2; }
 mirrors=/work/.mirror
 nova_git=${NOVA_GIT_DIR:-$mirrors/openstack+nova/repo}
 glance_git=${GLANCE_GIT_DIR:-$mirrors/openstack+glance/repo}
 devstack_git=${DEVSTACK_GIT_DIR:-$mirrors/openstack+devstack/repo}
-devstack_ref=havana-eol
 
-top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${NOVA_SGFIX_GATE_CACHE:-/var/cache/nova-sgfix/gate}
-pins="$top/constraints/havana-py27.txt"
-gate_pins="$top/constraints/gate-havana-py27.txt"
 libvirt_python=5.10.0
 
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, libvirtd)"
@@ -105,10 +114,10 @@ fi
 
 build_recipe=2
 key=$( (echo "$build_recipe $libvirt_python"; cat "$pins" "$gate_pins" \
-        "$cache/nova-$tag/requirements.txt" \
-        "$cache/glance-$tag/requirements.txt" \
+        "$cache/nova-$tag/$nova_requires" \
+        "$cache/glance-$tag/$glance_requires" \
         "$top/tools/install-libvirt-python.sh") | sha1sum | cut -c1-12)
-venv="$cache/havana-py27-$key"
+venv="$cache/$release-py27-$key"
 # shellcheck disable=SC2317  # run by build_env
 build() {
     make_py27_virtualenv "$python27" "$venv" "$cache"
@@ -119,13 +128,18 @@ build() {
     export PIP_CACHE_DIR="$cache/pip-cache"
     # nova's own requirements on the bed's pins, then what the gate adds:
     # glance's extra requirements, the client, the MySQL driver.
-    "$venv/bin/pip" install -c "$pins" -r "$cache/nova-$tag/requirements.txt"
-    "$venv/bin/pip" install -c "$pins" -c "$gate_pins" \
-        python-novaclient python-swiftclient passlib mysqlclient
+    "$venv/bin/pip" install -c "$pins" -r "$cache/nova-$tag/$nova_requires"
+    # shellcheck disable=SC2086  # a list of names
+    "$venv/bin/pip" install -c "$pins" -c "$gate_pins" $gate_extras
     "$top/tools/install-libvirt-python.sh" "$venv/bin/pip" "$libvirt_python"
-    PBR_VERSION=$tag "$venv/bin/pip" install --no-deps -e "$cache/nova-$tag"
-    PBR_VERSION=$tag "$venv/bin/pip" install --no-deps -e "$cache/glance-$tag"
-    "$venv/bin/pip" check
+    # (Grizzly's trees take their version from OSLO_PACKAGE_VERSION.)
+    PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag \
+        "$venv/bin/pip" install --no-deps -e "$cache/nova-$tag"
+    PBR_VERSION=$tag OSLO_PACKAGE_VERSION=$tag \
+        "$venv/bin/pip" install --no-deps -e "$cache/glance-$tag"
+    if [ "$pip_check" = true ]; then
+        "$venv/bin/pip" check
+    fi
 }
 if [ ! -f "$venv/.complete" ]; then
     build_env "$venv" "the gate's environment" build
@@ -156,14 +170,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 export PYTHONPATH="$top" PYTHONDONTWRITEBYTECODE=1 EVENTLET_NO_GREENDNS=yes
-log="$cache/last-run.log"
+# The default keeps the file names it always had.
+prefix=
+[ "$release" = havana ] || prefix="$release-"
+log="$cache/${prefix}last-run.log"
 echo "== nova $tag gate: real processes, libvirtd $(libvirtd --version | awk '{print $NF}') (logs: $log, $cache/last-run-logs/)"
 start=$(date +%s)
 (cd "$top" &&
  exec "$venv/bin/python" -W ignore -m tests.gate.run \
-    --venv "$venv" --nova-tree "$cache/nova-$tag" \
+    --release "$release" --venv "$venv" --nova-tree "$cache/nova-$tag" \
     --glance-tree "$cache/glance-$tag" \
-    --devstack-tree "$devstack_tree" --soak "$soak" --log "$log" --logs-dir "$cache/last-run-logs") &
+    --devstack-tree "$devstack_tree" --soak "$soak" --log "$log" --logs-dir "$cache/${prefix}last-run-logs") &
 child=$!
 status=0
 wait "$child" || status=$?

@@ -49,8 +49,9 @@ def wait_port(port, timeout=120, name=None):
 class Cloud(object):
 
     def __init__(self, workdir, venv, nova_tree, glance_tree, devstack_tree,
-                 top, log):
+                 top, log, release='havana'):
         self.workdir, self.venv, self.top, self.log = workdir, venv, top, log
+        self.release, self.nova_tree = release, nova_tree
         self.run_dir = os.path.join(workdir, 'run')
         self.data = os.path.join(workdir, 'data')
         self.nova_conf = os.path.join(workdir, 'etc', 'nova', 'nova.conf')
@@ -172,7 +173,8 @@ class Cloud(object):
             '--fixed_range_v4=' + hypervisor.FIXED_CIDR, '--num_networks=1',
             '--network_size=256', '--bridge=br100']))
         compute = os.path.join(self.workdir, 'bin', 'nova-compute')
-        launch.write_script(compute, self.bin('python'))
+        launch.write_script(compute, self.bin('python'), self.release,
+                            self.nova_tree)
         for name, binary in NOVA_SERVICES:
             path = compute if name == 'n-cpu' else self.bin(binary)
             self.start(name, [path, '--config-file', conf])

@@ -4,29 +4,47 @@ The gate writes a script named ``nova-compute`` that calls ``compute()``:
 nova names its iptables chains after the script it runs from
 (``linux_net.binary_name``), and DevStack's exercise looks for
 ``nova-compute-local`` and ``nova-compute-inst-<id>``. The process is
-nova's ``nova.cmd.compute.main`` (which monkey-patches on import) with one
-work-around, the same for the stock driver and nova-sgfix's
-(tests/servicebed/workarounds.py: an nwfilter keeps its UUID when it is
-redefined, which libvirt 9.0 requires at every start after the first).
+nova's own entry point for the release (tests/gate/releases.py: Havana's
+``nova.cmd.compute.main``, which monkey-patches on import; Grizzly's
+``bin/nova-compute`` script, run as ``__main__`` after the same
+monkey-patching) with one work-around, the same for the stock driver and
+nova-sgfix's (tests/servicebed/workarounds.py: an nwfilter keeps its UUID
+when it is redefined, which libvirt 9.0 requires at every start after the
+first).
 """
 
 SCRIPT = """#!%(python)s
 # Written by tests/gate/launch.py: nova-compute with the libvirt 9.0 fix.
 import sys
 from tests.gate import launch
-sys.exit(launch.compute())
+sys.exit(launch.compute(%(release)r, %(nova_tree)r))
 """
 
 
-def write_script(path, python):
+def write_script(path, python, release='havana', nova_tree=''):
     import os
     with open(path, 'w') as f:
-        f.write(SCRIPT % {'python': python})
+        f.write(SCRIPT % {'python': python, 'release': release,
+                          'nova_tree': nova_tree})
     os.chmod(path, 0o755)
 
 
-def compute():
-    from nova.cmd import compute as nova_compute
+def compute(release='havana', nova_tree=''):
+    import os
+    import runpy
+
+    from tests.gate.releases import RELEASES
+    entry = RELEASES[release]
+    if entry.compute_module:
+        module = __import__(entry.compute_module, fromlist=['main'])
+        from tests.servicebed.workarounds import patch_nwfilter_uuid
+        patch_nwfilter_uuid()
+        return module.main()
+    # As the script's first lines do, before anything imports nova.
+    import eventlet
+    eventlet.monkey_patch()
     from tests.servicebed.workarounds import patch_nwfilter_uuid
     patch_nwfilter_uuid()
-    return nova_compute.main()
+    runpy.run_path(os.path.join(nova_tree, entry.compute_script),
+                   run_name='__main__')
+    return 0

@@ -1,7 +1,7 @@
 """Bring the gate's cloud up, run the exercise twice and the soak.
 
-    python -m tests.gate.run --venv V --nova-tree T --glance-tree G
-        [--devstack-tree D] [--soak N] --log FILE
+    python -m tests.gate.run [--release havana|grizzly] --venv V
+        --nova-tree T --glance-tree G [--devstack-tree D] [--soak N] --log FILE
 
 Runs as root in the gate's Python 2.7 environment (tools/gate.sh). Builds
 the service bed's guest, opens a bed (namespaces, libvirtd), moves itself
@@ -97,7 +97,10 @@ def exposed_paths(text):
 
 
 def main():
+    from tests.gate.releases import RELEASES
     parser = argparse.ArgumentParser()
+    parser.add_argument('--release', choices=sorted(RELEASES),
+                        default='havana')
     parser.add_argument('--venv', required=True)
     parser.add_argument('--nova-tree', required=True)
     parser.add_argument('--glance-tree', required=True)
@@ -159,7 +162,8 @@ def main():
         bed.host, bed.peer, bed.outsider))
     hypervisor.enter_namespace(bed.host)
     cloud = cloud_mod.Cloud(workdir, args.venv, args.nova_tree,
-                            args.glance_tree, args.devstack_tree, top, log)
+                            args.glance_tree, args.devstack_tree, top, log,
+                            release=args.release)
     state['cloud'] = cloud
     cloud.up()
     print('gate: cloud up in %d s: %s' % (
