@@ -52,6 +52,7 @@ class Cloud(object):
                  top, log, release='havana'):
         self.workdir, self.venv, self.top, self.log = workdir, venv, top, log
         self.release, self.nova_tree = release, nova_tree
+        from tests.gate.releases import RELEASES
         self.run_dir = os.path.join(workdir, 'run')
         self.data = os.path.join(workdir, 'data')
         self.nova_conf = os.path.join(workdir, 'etc', 'nova', 'nova.conf')
@@ -67,6 +68,7 @@ class Cloud(object):
             'GATE_NOVA_TREE': nova_tree, 'GATE_GLANCE_TREE': glance_tree,
             'GATE_DEVSTACK_TREE': devstack_tree or '',
             'GATE_MY_IP': hypervisor.PEER[0], 'GATE_RUN_DIR': self.run_dir,
+            'GATE_EXTRAS_CALLS': ';'.join(RELEASES[release].extras_calls),
         }
         os.environ.update(self.env)
         self.started = []

@@ -4,8 +4,9 @@
 # its extras.d dispatcher, as Havana's stack.sh sources it.
 #
 #   devstack.sh conf    write nova.conf, glance-api.conf, glance-registry.conf
-#   devstack.sh sgfix   source devstack/extras.d/70-nova-sgfix.sh with
-#                       "stack install", then "stack post-config"
+#   devstack.sh sgfix   source devstack/extras.d/70-nova-sgfix.sh as the
+#                       release's stack.sh does ($GATE_EXTRAS_CALLS: Havana
+#                       "stack install", "stack post-config"; Grizzly "stack")
 #
 # The ini functions come from $GATE_DEVSTACK_TREE/functions (a havana-eol
 # DevStack tree) when it is set, else from the project's stand-ins
@@ -144,12 +145,19 @@ case "${1:-}" in
         NOVA_SGFIX_DIR=$GATE_TOP
         NOVA_SGFIX_RECORD=$DATA_DIR/nova-sgfix/changes
         export NOVA_SGFIX_DIR NOVA_SGFIX_RECORD
-        # As Havana's stack.sh: source each extras.d file with the phase,
-        # in a shell with neither errexit nor nounset.
-        for phase in install post-config; do
+        # As the release's stack.sh sources each extras.d file
+        # ($GATE_EXTRAS_CALLS, tests/gate/releases.py: Havana "stack
+        # install" then "stack post-config", Grizzly "stack" once), in a
+        # shell with neither errexit nor nounset. The gate has no screen:
+        # with USE_SCREEN=False Grizzly's hook leaves the restart of
+        # nova-compute to the gate, which does it (tests/gate/run.py).
+        USE_SCREEN=False
+        IFS=';' read -r -a calls <<<"${GATE_EXTRAS_CALLS:-stack install;stack post-config}"
+        for call in "${calls[@]}"; do
+            # shellcheck disable=SC2086  # "stack PHASE" is two words
             # shellcheck source=devstack/extras.d/70-nova-sgfix.sh
-            source "$GATE_TOP/devstack/extras.d/70-nova-sgfix.sh" stack "$phase" ||
-                { echo "gate: extras.d stack $phase failed" >&2; exit 1; }
+            source "$GATE_TOP/devstack/extras.d/70-nova-sgfix.sh" $call ||
+                { echo "gate: extras.d $call failed" >&2; exit 1; }
         done
         echo "gate: nova.conf now: compute_driver = $(iniget "$NOVA_CONF" DEFAULT compute_driver), [sgfix] enabled = $(iniget "$NOVA_CONF" sgfix enabled)"
         ;;
