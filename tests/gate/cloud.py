@@ -51,8 +51,10 @@ class Cloud(object):
     def __init__(self, workdir, venv, nova_tree, glance_tree, devstack_tree,
                  top, log, release='havana'):
         self.workdir, self.venv, self.top, self.log = workdir, venv, top, log
-        self.release, self.nova_tree = release, nova_tree
         from tests.gate.releases import RELEASES
+        self.release, self.nova_tree = release, nova_tree
+        self.trees = {'nova': nova_tree, 'glance': glance_tree}
+        self.scripts_from_tree = RELEASES[release].scripts_from_tree
         self.run_dir = os.path.join(workdir, 'run')
         self.data = os.path.join(workdir, 'data')
         self.nova_conf = os.path.join(workdir, 'etc', 'nova', 'nova.conf')
@@ -92,6 +94,18 @@ class Cloud(object):
 
     def bin(self, name):
         return os.path.join(self.venv, 'bin', name)
+
+    def script(self, name):
+        """The command line of a nova or glance service NAME.
+
+        The environment's script, or the tree's own ``bin/NAME`` run by
+        the environment's Python on a release whose wrappers cannot start
+        (tests/gate/releases.py).
+        """
+        if self.scripts_from_tree:
+            tree = self.trees[name.split('-')[0]]
+            return [self.bin('python'), os.path.join(tree, 'bin', name)]
+        return [self.bin(name)]
 
     # --- the parts ----------------------------------------------------
     def up(self):
@@ -158,17 +172,18 @@ class Cloud(object):
     def glance(self):
         registry = os.path.join(self.glance_conf, 'glance-registry.conf')
         api = os.path.join(self.glance_conf, 'glance-api.conf')
-        self.run(self.bin('glance-manage'), '--config-file', registry,
-                 'db_sync')
-        self.start('g-reg', [self.bin('glance-registry'), '--config-file',
-                             registry])
-        self.start('g-api', [self.bin('glance-api'), '--config-file', api])
+        self.run(*(self.script('glance-manage') + [
+            '--config-file', registry, 'db_sync']))
+        self.start('g-reg', self.script('glance-registry') + [
+            '--config-file', registry])
+        self.start('g-api', self.script('glance-api') + [
+            '--config-file', api])
         wait_port(9191, name='glance-registry')
         wait_port(9292, name='glance-api')
 
     def nova(self):
         conf = self.nova_conf
-        manage = [self.bin('nova-manage'), '--config-file', conf]
+        manage = self.script('nova-manage') + ['--config-file', conf]
         self.run(*(manage + ['db', 'sync']))
         self.run(*(manage + [
             'network', 'create', '--label=private',
@@ -178,8 +193,8 @@ class Cloud(object):
         launch.write_script(compute, self.bin('python'), self.release,
                             self.nova_tree)
         for name, binary in NOVA_SERVICES:
-            path = compute if name == 'n-cpu' else self.bin(binary)
-            self.start(name, [path, '--config-file', conf])
+            argv = [compute] if name == 'n-cpu' else self.script(binary)
+            self.start(name, argv + ['--config-file', conf])
         wait_port(8774, name='nova-api')
         for name, _ in NOVA_SERVICES[1:]:
             proc.wait_for_log(self.run_dir, name, proc.READY[name])

@@ -9,15 +9,24 @@ monkey-patches itself and runs its body under ``if __name__ ==
 '__main__'``. Havana's stack.sh sources each extras.d file with
 ``stack install`` and later ``stack post-config`` (before nova starts);
 Grizzly's once with ``stack``, after every service has started.
+Havana's services start from the environment's console scripts; Grizzly's
+from the trees' own ``bin/`` scripts with the environment's Python: the
+wrappers ``setup.py develop`` writes for them make pkg_resources resolve
+every requirement of nova, and grizzly-py27.txt's pins do not satisfy two
+(python-quantumclient 2.2.3 wants pyparsing<2.0, cliff 1.4.5 pyparsing
+2.0.1; pyOpenSSL 20.0.1 six>=1.5.2, pinned 1.4.1), which nova never
+imports together (the service bed runs on the same pins).
 """
 
 import collections
 
 Release = collections.namedtuple(
-    'Release', 'tag compute_module compute_script extras_calls')
+    'Release',
+    'tag compute_module compute_script extras_calls scripts_from_tree')
 
 RELEASES = {
     'havana': Release('2013.2.4', 'nova.cmd.compute', None,
-                      ('stack install', 'stack post-config')),
-    'grizzly': Release('2013.1.5', None, 'bin/nova-compute', ('stack',)),
+                      ('stack install', 'stack post-config'), False),
+    'grizzly': Release('2013.1.5', None, 'bin/nova-compute', ('stack',),
+                       True),
 }

@@ -170,10 +170,10 @@ def main():
         time.time() - t0, ' '.join(cloud.started)))
     print(cloud.devstack_said.splitlines()[0])
     image = upload_guest(cloud, kernel, ramdisk)
-    cloud.run(cloud.bin('nova-manage'), '--config-file', cloud.nova_conf,
-              'flavor', 'create', '--name=gate.tiny', '--memory=128',
-              '--cpu=1', '--root_gb=0', '--ephemeral_gb=0', '--flavor=100',
-              '--swap=0')
+    cloud.run(*(cloud.script('nova-manage') + [
+        '--config-file', cloud.nova_conf, 'flavor', 'create',
+        '--name=gate.tiny', '--memory=128', '--cpu=1', '--root_gb=0',
+        '--ephemeral_gb=0', '--flavor=100', '--swap=0']))
     print('gate: guest image %s in glance, flavor gate.tiny' % image)
 
     # A cloud's compute host runs other guests too. One running guest is
