@@ -174,7 +174,7 @@ export PYTHONPATH="$top" PYTHONDONTWRITEBYTECODE=1 EVENTLET_NO_GREENDNS=yes
 prefix=
 [ "$release" = havana ] || prefix="$release-"
 log="$cache/${prefix}last-run.log"
-echo "== nova $tag gate: real processes, libvirtd $(libvirtd --version | awk '{print $NF}') (logs: $log, $cache/last-run-logs/)"
+echo "== nova $tag gate: real processes, libvirtd $(libvirtd --version | awk '{print $NF}') (logs: $log, $cache/${prefix}last-run-logs/)"
 start=$(date +%s)
 (cd "$top" &&
  exec "$venv/bin/python" -W ignore -m tests.gate.run \

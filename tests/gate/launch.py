@@ -7,10 +7,10 @@ nova names its iptables chains after the script it runs from
 nova's own entry point for the release (tests/gate/releases.py: Havana's
 ``nova.cmd.compute.main``, which monkey-patches on import; Grizzly's
 ``bin/nova-compute`` script, run as ``__main__`` after the same
-monkey-patching) with one work-around, the same for the stock driver and
-nova-sgfix's (tests/servicebed/workarounds.py: an nwfilter keeps its UUID
-when it is redefined, which libvirt 9.0 requires at every start after the
-first).
+monkey-patching) with the release's work-arounds, the same for the stock
+driver and nova-sgfix's (tests/servicebed/workarounds.py: an nwfilter keeps
+its UUID when it is redefined, which libvirt 9.0 requires at every start
+after the first; on Grizzly also Havana's vCPU count).
 """
 
 SCRIPT = """#!%(python)s
@@ -34,17 +34,20 @@ def compute(release='havana', nova_tree=''):
     import runpy
 
     from tests.gate.releases import RELEASES
+    from tests.servicebed import workarounds
     entry = RELEASES[release]
+
+    def patch():
+        for name in entry.compute_workarounds:
+            getattr(workarounds, name)()
     if entry.compute_module:
         module = __import__(entry.compute_module, fromlist=['main'])
-        from tests.servicebed.workarounds import patch_nwfilter_uuid
-        patch_nwfilter_uuid()
+        patch()
         return module.main()
     # As the script's first lines do, before anything imports nova.
     import eventlet
     eventlet.monkey_patch()
-    from tests.servicebed.workarounds import patch_nwfilter_uuid
-    patch_nwfilter_uuid()
+    patch()
     runpy.run_path(os.path.join(nova_tree, entry.compute_script),
                    run_name='__main__')
     return 0

@@ -15,18 +15,22 @@ wrappers ``setup.py develop`` writes for them make pkg_resources resolve
 every requirement of nova, and grizzly-py27.txt's pins do not satisfy two
 (python-quantumclient 2.2.3 wants pyparsing<2.0, cliff 1.4.5 pyparsing
 2.0.1; pyOpenSSL 20.0.1 six>=1.5.2, pinned 1.4.1), which nova never
-imports together (the service bed runs on the same pins).
+imports together (the service bed runs on the same pins). The
+work-arounds (tests/servicebed/workarounds.py) nova-compute gets: the
+nwfilter UUID for both, Havana's vCPU count for Grizzly.
 """
 
 import collections
 
 Release = collections.namedtuple(
     'Release',
-    'tag compute_module compute_script extras_calls scripts_from_tree')
+    'tag compute_module compute_script extras_calls scripts_from_tree'
+    ' compute_workarounds')
 
 RELEASES = {
     'havana': Release('2013.2.4', 'nova.cmd.compute', None,
-                      ('stack install', 'stack post-config'), False),
+                      ('stack install', 'stack post-config'), False,
+                      ('patch_nwfilter_uuid',)),
     'grizzly': Release('2013.1.5', None, 'bin/nova-compute', ('stack',),
-                       True),
+                       True, ('patch_nwfilter_uuid', 'patch_vcpu_count')),
 }

@@ -41,3 +41,34 @@ def patch_nwfilter_uuid():
         cls._define_filter = _define_filter_keeping_uuid(
             cls.__dict__['_define_filter'])
         cls._bed_keeps_uuid = True
+
+
+def patch_vcpu_count():
+    """Count vCPUs as Havana does: skip a domain libvirt cannot answer for.
+
+    Grizzly's ``get_vcpu_used`` lets any libvirtError but "no domain" from
+    ``virDomainGetVcpus`` through; libvirt 9.0 with QEMU TCG raises
+    "cpu affinity is not supported" for a domain still starting, and the
+    build of a second guest booted at the same moment fails in
+    ``_instance_update`` (seen on the gate's first Grizzly soak). Havana
+    catches the error and skips the domain; this is Havana's loop. Applies
+    to stock and nova-sgfix alike (nova-sgfix does not override it).
+    """
+    import libvirt
+    from nova.virt.libvirt import driver
+    cls = driver.LibvirtDriver
+    if getattr(cls, '_bed_counts_vcpus', False):
+        return
+
+    def get_vcpu_used(self):
+        total = 0
+        for dom_id in self.list_instance_ids():
+            try:
+                vcpus = self._conn.lookupByID(dom_id).vcpus()
+            except libvirt.libvirtError:
+                continue
+            if vcpus is not None:
+                total += len(vcpus[1])
+        return total
+    cls.get_vcpu_used = get_vcpu_used
+    cls._bed_counts_vcpus = True
