@@ -96,3 +96,19 @@ class ProcessRegistryTest(testtools.TestCase):
                                   self.run_dir, 'svc', 'ready', 10)
         self.assertIn('svc exited', str(error))
         self.assertIn('starting', str(error))
+
+
+class ReleaseTableTest(testtools.TestCase):
+    """Each release the gate knows enters nova-compute one way only."""
+
+    def test_each_release_has_one_compute_entry_and_the_uuid_fix(self):
+        from tests.gate import releases
+        from tests.servicebed import workarounds
+        self.assertEqual(['grizzly', 'havana'], sorted(releases.RELEASES))
+        for name, entry in releases.RELEASES.items():
+            self.assertEqual(1, [bool(entry.compute_module),
+                                 bool(entry.compute_script)].count(True),
+                             name)
+            self.assertIn('patch_nwfilter_uuid', entry.compute_workarounds)
+            for patch in entry.compute_workarounds:
+                self.assertTrue(callable(getattr(workarounds, patch)), patch)
