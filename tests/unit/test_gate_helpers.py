@@ -57,11 +57,14 @@ class TracebackCountTest(testtools.TestCase):
 
 
 def command_line(pid):
-    """PID's command line once setsid has exec'd the service."""
+    """PID's command line once setsid has exec'd the service.
+
+    It reads empty while the kernel is between the two execs.
+    """
     for _ in range(100):
         with open('/proc/%d/cmdline' % pid) as f:
             line = f.read()
-        if not line.startswith('setsid'):
+        if line and not line.startswith('setsid'):
             return line
         time.sleep(0.05)
     return line
