@@ -87,10 +87,7 @@ source "$top/tools/py27-venv.sh"
 python27=$(find_python27)
 [ -n "$python27" ] || skip "no Python 2.7 (set PYTHON27)"
 
-# One bed or gate at a time: one libvirtd per host, and qemu.conf is
-# edited; the lock covers the build as well, as the service bed's does.
-exec 9>/run/nova-sgfix-servicebed.lock
-flock 9
+lock_libvirt_host
 
 mkdir -p "$cache"
 # The trees stay in the cache: the environment points at them (pip -e).

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # py27-venv.sh - sourced by tools/service-bed.sh and tools/gate.sh: the
-# Python 2.7 interpreter, and a bare virtualenv made with it.
+# Python 2.7 interpreter, a bare virtualenv made with it, and the host lock
+# both take.
 
 # find_python27 - print $PYTHON27, else the newest pyenv 2.7; nothing if none
 find_python27() {
@@ -8,6 +9,14 @@ find_python27() {
     found=$(find "${PYENV_ROOT:-$HOME/.pyenv}/versions" -maxdepth 1 \
             -name '2.7.*' 2>/dev/null | sort -V | tail -n 1)
     echo "${PYTHON27:-${found:+$found/bin/python}}"
+}
+
+# lock_libvirt_host - hold the host's one bed-or-gate lock (fd 9) until the
+# shell exits: one libvirtd per host, and qemu.conf is edited; it also covers
+# the environment builds, so no run uses an environment another removes.
+lock_libvirt_host() {
+    exec 9>/run/nova-sgfix-servicebed.lock
+    flock 9
 }
 
 # make_py27_virtualenv PYTHON27 VENV CACHE - make VENV afresh with

@@ -57,10 +57,7 @@ source "$top/tools/py27-venv.sh"
 python27=$(find_python27)
 [ -n "$python27" ] || skip "no Python 2.7 (set PYTHON27)"
 
-# One bed at a time: one libvirtd per host, and qemu.conf is edited; the
-# lock also covers the build, so no run uses an environment another removes.
-exec 9>/run/nova-sgfix-servicebed.lock
-flock 9
+lock_libvirt_host
 
 # The tree stays in the cache: the environment points at it (pip -e).
 mkdir -p "$cache"
