@@ -2,15 +2,15 @@
 # OSSN-0022 by real packets: which libvirt paths leave a guest wide open after
 # a nova-compute restart, on stock nova and with nova-sgfix.
 #
-#   tools/demo.sh [--bed grizzly|havana|all] [--git-dir DIR]
+#   tools/demo.sh [--bed grizzly|havana|train|all] [--git-dir DIR]
 #   tools/demo.sh --quick [--nova train|rocky] [--paths p1,p2] [--json FILE]
 #
 # Run as root from anywhere. With a nova git repository at hand (--git-dir,
 # $NOVA_GIT_DIR, or /work/.mirror/openstack+nova/repo) the demonstration is
-# the service bed (tools/service-bed.sh): Grizzly's and Havana's own nova
-# services on a real libvirtd with booted QEMU guests, every path through
-# the REST API, a real nova-compute restart (10-20 minutes, environments
-# built once). Without one, or with --quick, it is the quick demo on nova's
+# the service bed (tools/service-bed.sh): Grizzly's, Havana's and Train's
+# own nova services on a real libvirtd with booted QEMU guests, every path
+# through the REST API, a real nova-compute restart (15-25 minutes,
+# environments built once). Without one, or with --quick, it is the quick demo on nova's
 # fake libvirt (nova 20.6.1 or 18.3.0 from PyPI, about a minute), labelled so.
 # Installs what is missing (tools/setup-host.sh, the pinned environments);
 # everything runs in network namespaces it creates and deletes.
@@ -39,9 +39,9 @@ parse_args() {
             --bed) [ "$#" -ge 2 ] || usage
                 mode=bed
                 case "$2" in
-                    all) beds=(grizzly havana) ;;
-                    grizzly|havana) beds=("$2") ;;
-                    *) echo "--bed must be grizzly, havana or all" >&2
+                    all) beds=(grizzly havana train) ;;
+                    grizzly|havana|train) beds=("$2") ;;
+                    *) echo "--bed must be grizzly, havana, train or all" >&2
                        usage ;;
                 esac
                 shift 2 ;;
@@ -86,6 +86,7 @@ choose() {
     beds=()
     has_tag 2013.1.5 && beds+=(grizzly)
     has_tag 2013.2.4 && beds+=(havana)
+    has_tag 20.6.1 && beds+=(train)
     if [ "${#beds[@]}" -gt 0 ]; then
         mode=bed
     else

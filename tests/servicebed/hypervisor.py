@@ -13,6 +13,7 @@ from __future__ import print_function
 
 import ctypes
 import os
+import tempfile
 try:
     from shlex import quote
 except ImportError:     # Python 2.7
@@ -30,6 +31,10 @@ OUTSIDER = ('203.0.113.1', '203.0.113.2')
 ALLOWED_CIDR = '198.51.100.0/24'
 FIXED_CIDR = '10.77.0.0/24'
 CLONE_NEWNET = 0x40000000
+CLONE_NEWNS = 0x00020000
+MS_REC = 0x4000
+MS_SLAVE = 0x80000
+MNT_DETACH = 2
 
 
 MARKER = '# nova-sgfix service bed (removed on exit)'
@@ -53,19 +58,29 @@ def quiet(*cmd):
 
 
 def output(*cmd):
-    pipe = os.popen(_line(cmd) + ' 2>/dev/null')
+    # Not os.popen: on Python 3 it is subprocess, which eventlet makes green.
+    fd, path = tempfile.mkstemp(prefix='nova-sgfix-bed-out.')
+    os.close(fd)
     try:
-        return pipe.read()
+        os.system('%s >%s 2>/dev/null' % (_line(cmd), quote(path)))
+        with open(path) as f:
+            return f.read()
     finally:
-        pipe.close()
+        os.unlink(path)
 
 
 def pause(seconds):
     os.system('sleep %d' % seconds)
 
 
-def enter_namespace(name):
-    """Move this (still single-threaded) process into netns ``name``."""
+def enter_namespace(name, own_sysfs=False):
+    """Move this (still single-threaded) process into netns ``name``.
+
+    :param own_sysfs: also give the process a mount namespace of its own
+        with the namespace's sysfs on /sys, as ``ip netns exec`` does:
+        Rocky's and Train's nova read /sys/class/net to see whether a
+        device exists.
+    """
     libc = ctypes.CDLL('libc.so.6', use_errno=True)
     fd = os.open('/var/run/netns/' + name, os.O_RDONLY)
     try:
@@ -73,6 +88,34 @@ def enter_namespace(name):
             raise OSError(ctypes.get_errno(), 'setns %s failed' % name)
     finally:
         os.close(fd)
+    if own_sysfs:
+        _own_sysfs(libc, name)
+
+
+#: nsenter's option that runs a command in the mount namespace this process
+#: had before ``_own_sysfs``: ``ip netns del`` must unmount the namespace
+#: there, where ``ip netns add`` mounted it.
+_home_mounts = []
+
+
+def in_home_mounts(*cmd):
+    return tuple(_home_mounts) + cmd
+
+
+def _own_sysfs(libc, name):
+    def check(result, what):
+        if result != 0:
+            raise OSError(ctypes.get_errno(), '%s failed' % what)
+    home = os.open('/proc/self/ns/mnt', os.O_RDONLY)
+    _home_mounts[:] = ['nsenter', '--mount=/proc/%d/fd/%d'
+                       % (os.getpid(), home)]
+    check(libc.unshare(CLONE_NEWNS), 'unshare(CLONE_NEWNS)')
+    # Mounts made from here on stay in this process's namespace.
+    check(libc.mount(b'none', b'/', None, MS_REC | MS_SLAVE, None),
+          'mount --make-rslave /')
+    check(libc.umount2(b'/sys', MNT_DETACH), 'umount /sys')
+    check(libc.mount(name.encode('ascii'), b'/sys', b'sysfs', 0, None),
+          'mount sysfs')
 
 
 class Bed(object):
@@ -188,7 +231,7 @@ class Bed(object):
             print('servicebed: cleaning libvirt objects: %s' % exc)
         for ns in reversed(self._made):
             self._kill_namespace_processes(ns)
-            quiet('ip', 'netns', 'del', ns)
+            quiet(*in_home_mounts('ip', 'netns', 'del', ns))
         if self._conf_changed:
             _strip_qemu_settings()
         if self._autostart_backup and not os.path.lexists(AUTOSTART):

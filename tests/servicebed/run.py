@@ -21,6 +21,9 @@ import sys
 import tempfile
 import time
 
+#: releases whose stack is nova.tests.functional (the others: integrated)
+FUNCTIONAL_RELEASES = ('rocky', 'train')
+
 
 def stop_stack(case, log):
     """tearDown, then the case's cleanups (services, fixtures) in reverse."""
@@ -30,10 +33,13 @@ def stop_stack(case, log):
         log('tearDown: %s' % exc)
     while case._cleanups:
         function, args, kwargs = case._cleanups.pop()
+        started = time.time()
         try:
             function(*args, **kwargs)
         except Exception as exc:
             log('cleanup %s: %s' % (function, exc))
+        if time.time() - started > 5:
+            log('cleanup %s took %d s' % (function, time.time() - started))
 
 
 def main():
@@ -43,6 +49,9 @@ def main():
     parser.add_argument('--out', required=True)
     parser.add_argument('--release', default='havana')
     parser.add_argument('--log', required=True)
+    parser.add_argument('--api-paste',
+                        help="the release's etc/nova/api-paste.ini (Rocky "
+                             "and Train: their wheels have none)")
     args = parser.parse_args()
 
     from tests.servicebed import guest
@@ -80,11 +89,16 @@ def main():
     log('guest built: %s %s' % (kernel, ramdisk))
     bed.open()
     log('libvirtd up in %s' % bed.host)
-    hypervisor.enter_namespace(bed.host)
+    hypervisor.enter_namespace(
+        bed.host, own_sysfs=args.release in FUNCTIONAL_RELEASES)
 
     import logging
     from tests.servicebed import scenarios
-    from tests.servicebed import stack
+    if args.release in FUNCTIONAL_RELEASES:
+        from tests.servicebed import functional_stack as stack
+        stack.BedStack.api_paste = os.path.abspath(args.api_paste)
+    else:
+        from tests.servicebed import stack
     stack.BedStack.driver = args.driver
     stack.BedStack.kernel, stack.BedStack.ramdisk = kernel, ramdisk
     stack.BedStack.workdir = workdir
@@ -102,10 +116,12 @@ def main():
     finally:
         # Domains go while nova's database is still there to take their
         # lifecycle events; then nova is silenced for its own teardown.
+        started = time.time()
         bed.remove_libvirt_objects()
         time.sleep(2)
         logging.disable(logging.CRITICAL)
         stop_stack(case, log)
+        log('stopped in %d s' % (time.time() - started))
     with open(args.out, 'w') as f:
         json.dump({'driver': args.driver, 'results': results,
                    'audit': audit}, f)
