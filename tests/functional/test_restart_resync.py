@@ -154,7 +154,7 @@ class RestartResyncTest(base.FunctionalTestCase):
         logs = self.useFixture(fixtures.FakeLogger(name='nova_sgfix'))
         host = self.sgfix_host()
         broken, first, second = populate(host, 3)
-        broken.network_info = self.nova_host.network_model.NetworkInfo([])
+        host.empty_info_cache(broken)
 
         host.restart_compute()
 
