@@ -43,6 +43,7 @@ from oslo_messaging import conffixture as messaging_conffixture
 from oslo_utils import uuidutils
 
 from nova_sgfix import conf as sgfix_conf
+from tests.functional.harness import compute_start
 from tests.functional.harness import guest_xml
 from tests.functional.harness import iptables_exec
 from tests.functional.harness import kernel_rules
@@ -68,21 +69,7 @@ def sgfix_driver_class():
     return nova_virt.driver_class('sgfix.LibvirtDriver')
 
 
-class InitAborted(Exception):
-    """An exception out of nova-compute's instance loop at start-up."""
-
-
-class OtherService(object):
-    """A service nova-compute only casts to here (scheduler, placement)."""
-
-    def __init__(self, name):
-        self.name = name
-        self.calls = []
-
-    def __getattr__(self, method):
-        def call(*args, **kwargs):
-            self.calls.append(method)
-        return call
+InitAborted = compute_start.InitAborted
 
 
 class SecurityGroupRules(object):
@@ -299,6 +286,11 @@ class NovaComputeHost(fixtures.Fixture):
         self.useFixture(fixtures.MonkeyPatch(
             'nova.objects.MigrationList.get_by_filters',
             lambda *args, **kwargs: objects.MigrationList(objects=[])))
+        # No volumes (resume_guests_state_on_host_boot reads them).
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
+            lambda *args, **kwargs: objects.BlockDeviceMappingList(
+                objects=[])))
 
         def no_compute_node(*args, **kwargs):
             raise nova_exception.ComputeHostNotFound(host=NODENAME)
@@ -375,27 +367,11 @@ class NovaComputeHost(fixtures.Fixture):
         are not on the list; one in ERROR is left by ``_init_instance``
         before ``plug_vifs``.
 
-        :param abort_after: nova's own ``_init_instance`` raises
-            ``InitAborted`` on call number ``abort_after + 1`` (after that
-            many instances): nova's ``finally`` turns the deferral off,
-            ``pre_start_hook`` never runs, the exception leaves here.
+        :param abort_after: see ``compute_start.start``.
         """
         if self.manager is not None:
             self.manager.cleanup_host()
-        manager = self._new_manager()
-        if abort_after is not None:
-            real_init_instance = manager._init_instance
-            entered = []
-
-            def init_instance(context, instance):
-                if len(entered) >= abort_after:
-                    raise InitAborted('_init_instance of %s failed (injected)'
-                                      % instance.uuid)
-                entered.append(instance.uuid)
-                return real_init_instance(context, instance)
-            manager._init_instance = init_instance
-        manager.init_host()
-        manager.pre_start_hook()
+        compute_start.start(self._new_manager(), abort_after)
         return self.driver
 
     def _new_manager(self):
@@ -403,14 +379,15 @@ class NovaComputeHost(fixtures.Fixture):
         # Placement and the scheduler are other services.
         with fixtures.MonkeyPatch(
                 'nova.scheduler.client.report.SchedulerReportClient',
-                lambda *args, **kwargs: OtherService('placement')):
+                lambda *args, **kwargs: compute_start.OtherService(
+                    'placement')):
             with fixtures.MonkeyPatch(
                     'nova.virt.driver.load_compute_driver',
                     lambda virtapi, *args: self._new_driver(virtapi)):
                 manager = compute_manager.ComputeManager()
         for name in ('scheduler_client', 'query_client'):  # Rocky, Train
             if hasattr(manager, name):
-                setattr(manager, name, OtherService('scheduler'))
+                setattr(manager, name, compute_start.OtherService(name))
         self.manager = manager
         return manager
 
@@ -469,35 +446,36 @@ class NovaComputeHost(fixtures.Fixture):
         """The instance's vm_state in nova's database (``reset-state``)."""
         guest.instance.vm_state = vm_state
 
-    def _done(self, guest, vm_state):
-        # What the compute manager records after a driver call returns.
-        guest.instance.vm_state = vm_state
-        guest.instance.power_state = self.power_state(guest)
+    def _action(self, guest, task_state, vm_state):
+        return compute_start.action(guest.instance, task_state, vm_state,
+                                    lambda: self.power_state(guest))
 
     def stop(self, guest):
-        self.driver.power_off(guest.instance)
-        self._done(guest, vm_states.STOPPED)
+        with self._action(guest, 'powering-off', vm_states.STOPPED):
+            self.driver.power_off(guest.instance)
 
     def pause(self, guest):
-        self.driver.pause(guest.instance)
-        self._done(guest, vm_states.PAUSED)
+        with self._action(guest, 'pausing', vm_states.PAUSED):
+            self.driver.pause(guest.instance)
 
     def unpause(self, guest):
-        self.driver.unpause(guest.instance)
-        self._done(guest, vm_states.ACTIVE)
+        with self._action(guest, 'unpausing', vm_states.ACTIVE):
+            self.driver.unpause(guest.instance)
 
     def start(self, guest):
-        self.driver.power_on(self.context, guest.instance, guest.network_info)
-        self._done(guest, vm_states.ACTIVE)
+        with self._action(guest, 'powering-on', vm_states.ACTIVE):
+            self.driver.power_on(self.context, guest.instance,
+                                 guest.network_info)
 
     def rescue(self, guest):
-        self.driver.rescue(self.context, guest.instance, guest.network_info,
-                           objects.ImageMeta.from_dict({}), 'rescue-pass')
-        self._done(guest, vm_states.RESCUED)
+        with self._action(guest, 'rescuing', vm_states.RESCUED):
+            self.driver.rescue(self.context, guest.instance,
+                               guest.network_info,
+                               objects.ImageMeta.from_dict({}), 'rescue-pass')
 
     def unrescue(self, guest):
-        self.driver.unrescue(guest.instance, guest.network_info)
-        self._done(guest, vm_states.ACTIVE)
+        with self._action(guest, 'unrescuing', vm_states.ACTIVE):
+            self.driver.unrescue(guest.instance, guest.network_info)
 
     def cold_snapshot(self, guest):
         self.driver.snapshot(self.context, guest.instance, 'snapshot-image',
@@ -537,19 +515,27 @@ class NovaComputeHost(fixtures.Fixture):
             self.domain(guest).destroy()
         guest.deleted = True
 
+    def shut_off_outside_nova(self, guest):
+        """The domain goes down without nova (a host crash or reboot).
+
+        nova's database still says running: with
+        ``resume_guests_state_on_host_boot`` nova's start-up starts it.
+        """
+        self.domain(guest).destroy()
+
     def destroy_domain(self, guest):
         """The domain goes away outside nova (an operator, a reaper)."""
         self.domain(guest).destroy()
 
     def soft_reboot(self, guest):
-        self.driver.reboot(self.context, guest.instance, guest.network_info,
-                           'SOFT')
-        self._done(guest, vm_states.ACTIVE)
+        with self._action(guest, 'rebooting', vm_states.ACTIVE):
+            self.driver.reboot(self.context, guest.instance,
+                               guest.network_info, 'SOFT')
 
     def hard_reboot(self, guest):
-        self.driver.reboot(self.context, guest.instance, guest.network_info,
-                           'HARD')
-        self._done(guest, vm_states.ACTIVE)
+        with self._action(guest, 'rebooting_hard', vm_states.ACTIVE):
+            self.driver.reboot(self.context, guest.instance,
+                               guest.network_info, 'HARD')
 
     # --- what the kernel holds -----------------------------------------
 
