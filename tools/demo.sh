@@ -114,8 +114,8 @@ check_quick_python() {
 run_quick_demo() {
     local venv
     echo "== QUICK DEMO on nova's fake libvirt (real nova $nova, real" \
-         "iptables, real TCP probes; the hypervisor and the restart are" \
-         "imitated): the proof is tools/demo.sh --bed all"
+         "iptables, real TCP probes, nova's own init_host; the hypervisor" \
+         "is imitated): the proof is tools/demo.sh --bed all"
     echo "preparing the $env_name test environment (built once, then cached)"
     venv=$("$top/tools/make-test-env.sh" "$env_name") || exit 2
     cd "$top"

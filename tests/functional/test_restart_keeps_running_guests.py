@@ -70,7 +70,7 @@ class LeftOutOfTheInstanceLoopTest(base.FunctionalTestCase):
 
     def _error_instance(self, host):
         guest, other = running_pair(host)
-        guest.left_out = 'ERROR: _init_instance returns before plug_vifs'
+        host.set_vm_state(guest, 'error')
         host.restart_compute()
         return guest, other
 
@@ -91,7 +91,6 @@ class LeftOutOfTheInstanceLoopTest(base.FunctionalTestCase):
     def test_kept_chain_is_replaced_when_the_instance_is_claimed(self):
         host = self.sgfix_host()
         guest, _other = self._error_instance(host)
-        guest.left_out = None
 
         host.hard_reboot(guest)
 
@@ -148,9 +147,7 @@ class FailedRegistrationTest(base.FunctionalTestCase):
 
     def _empty_info_cache(self, host):
         broken, other = running_pair(host)
-        empty = self.nova_host.network_model.NetworkInfo([])
-        broken.network_info = empty
-        broken.instance.info_cache.network_info = empty
+        host.empty_info_cache(broken)
         host.restart_compute()
         return broken, other
 

@@ -154,7 +154,7 @@ class RestartResyncTest(base.FunctionalTestCase):
         logs = self.useFixture(fixtures.FakeLogger(name='nova_sgfix'))
         host = self.sgfix_host()
         broken, first, second = populate(host, 3)
-        broken.network_info = self.nova_host.network_model.NetworkInfo([])
+        host.empty_info_cache(broken)
 
         host.restart_compute()
 
@@ -179,13 +179,15 @@ class RestartResyncTest(base.FunctionalTestCase):
             self.assertTrue(host.is_filtered(guest))
 
     def _filtered_when_domain_starts(self, host):
-        """Start a stopped guest while the restart's applies are deferred.
+        """nova's start-up starts a guest while its applies are deferred.
 
-        resume_state_on_host_boot does that inside the manager's init loop.
-        An earlier restart already dropped the stopped guest's chain.
+        The guest's domain went down outside nova, so an earlier restart
+        dropped its chain; with ``resume_guests_state_on_host_boot`` nova's
+        own ``_init_instance`` calls ``resume_state_on_host_boot`` for it
+        inside the deferred instance loop.
         """
         guest, _other = populate(host, 2)
-        host.stop(guest)
+        host.shut_off_outside_nova(guest)
         host.restart_compute()
         self.assertFalse(host.is_filtered(guest))
         seen = []
@@ -199,10 +201,9 @@ class RestartResyncTest(base.FunctionalTestCase):
         self.useFixture(fixtures.MonkeyPatch(
             'nova.virt.libvirt.driver.LibvirtDriver._create_domain',
             create_domain))
-        driver = host.start_compute()
-        driver.filter_defer_apply_on()
-        driver.plug_vifs(guest.instance, guest.network_info)
-        host.start(guest)
+        host.conf.config(resume_guests_state_on_host_boot=True)
+        host.restart_compute()
+        self.assertEqual(power_state.RUNNING, host.power_state(guest))
         return seen
 
     def test_guest_started_during_the_resync_is_filtered_before_it_runs(self):
@@ -218,25 +219,32 @@ class RestartResyncTest(base.FunctionalTestCase):
 class StartInsideInitLoopTest(base.FunctionalTestCase):
     """A guest started between two _init_instance calls.
 
-    A retried power-on or reboot, or resume_state_on_host_boot, starts a
-    guest while later instances are not initialised yet: the write before
-    that start must keep the running guests' filters.
+    nova's own start-up starts a guest before later instances are
+    initialised (here ``resume_state_on_host_boot`` for a guest whose domain
+    went down outside nova; a retried power-on or reboot does the same): the
+    write before that start must keep the running guests' filters.
     """
 
     def _running_after_early_start(self, host):
-        stopped = host.boot(base.SSH_FROM_PEERS)
+        down = host.boot(base.SSH_FROM_PEERS)
         running = [host.boot(base.SSH_FROM_PEERS) for _ in range(2)]
-        host.stop(stopped)
-        driver = host.start_compute()
-        driver.plug_vifs(stopped.instance, stopped.network_info)
-        host.start(stopped)
-        seen = [host.is_filtered(guest) for guest in [stopped] + running]
-        for guest in running:
-            driver.plug_vifs(guest.instance, guest.network_info)
-            driver.ensure_filtering_rules_for_instance(guest.instance,
-                                                       guest.network_info)
-        driver.get_available_resource(self.nova_host.NODENAME)
-        return seen, [stopped] + running
+        host.shut_off_outside_nova(down)
+        seen = []
+        stock_class = self.nova_host.stock_driver_class()
+        real_resume = stock_class.resume_state_on_host_boot
+
+        def resume_state_on_host_boot(driver, *args, **kwargs):
+            real_resume(driver, *args, **kwargs)
+            seen.extend(host.is_filtered(guest)
+                        for guest in [down] + running)
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.virt.libvirt.driver.LibvirtDriver.'
+            'resume_state_on_host_boot', resume_state_on_host_boot))
+        host.conf.config(resume_guests_state_on_host_boot=True)
+        host.restart_compute()
+        self.assertEqual(power_state.RUNNING, host.power_state(down))
+        return seen, [down] + running
 
     def test_early_start_keeps_running_guests_filtered(self):
         host = self.sgfix_host()

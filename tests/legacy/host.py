@@ -10,9 +10,13 @@ the disk layout nova would build from images and flavors. Any other command
 nova tries to run on the host is refused.
 
 A restart builds a new IptablesManager and a new driver over the same
-hypervisor and initialises every instance as ``ComputeManager.init_host``
-and ``_init_instance`` do: ``plug_vifs`` for each, filters re-ensured only
-for running guests, then ``pre_start_hook``'s resource update.
+hypervisor and runs the tree's own ``ComputeManager.init_host`` and
+``pre_start_hook`` with it, so the tree's ``_init_instance`` decides what
+is plugged and re-filtered. Only the manager's database and RPC edges are
+answered (``TreeDatabase`` for the conductor API, ``trees`` for the object
+reads of each release): the instances not deleted, no migrations, no
+compute node record, the scheduler as a service nothing listens for, the
+resource tracker asking only the driver.
 """
 
 from __future__ import absolute_import
@@ -23,6 +27,7 @@ import shutil
 import tempfile
 import uuid as uuid_module
 
+from tests.functional.harness import compute_start
 from tests.functional.harness import guest_xml
 from tests.legacy import kernel
 from tests.legacy import trees
@@ -51,6 +56,10 @@ def bootstrap(tree):
     # objects (Havana and later).
     importlib.import_module(tree.test_package)
     register_objects()
+    tree.start_rpc()
+    # nova-compute's main imports nova.service (the service options the
+    # compute manager reads, e.g. report_interval).
+    importlib.import_module('nova.service')
     from nova.network import linux_net
     from nova import utils
     from nova.virt.libvirt import blockinfo
@@ -71,9 +80,16 @@ def bootstrap(tree):
         'disk_bus': 'virtio', 'cdrom_bus': 'ide',
         'mapping': {'root': {'bus': 'virtio', 'dev': 'vda', 'type': 'disk'},
                     'disk': {'bus': 'virtio', 'dev': 'vda', 'type': 'disk'}}}
-    # Resource tracking reads nova's database: not what is under test.
+    # Resource tracking reads nova's database: not what is under test. The
+    # tracker still asks the driver first, as at every pre_start_hook.
     driver_module.LibvirtDriver.get_available_resource = \
         lambda self, nodename: {}
+    from nova.compute import resource_tracker
+    resource_tracker.ResourceTracker.update_available_resource = \
+        lambda tracker, *args, **kwargs: \
+        tracker.driver.get_available_resource(tracker.nodename)
+    resource_tracker.ResourceTracker.update_usage = \
+        lambda tracker, *args, **kwargs: None
     tree.stub_host_edges()
     driver_module.greenthread = SleepRecorder(driver_module.greenthread)
     _process['fakelibvirt'] = fakelibvirt
@@ -122,8 +138,50 @@ stock_driver_class.compute_driver = 'libvirt.LibvirtDriver'
 sgfix_driver_class.compute_driver = 'nova_sgfix.virt.libvirt.LibvirtDriver'
 
 
-class InitAborted(Exception):
-    """The exception injected into the instance loop of a restart."""
+InitAborted = compute_start.InitAborted
+
+
+class TreeDatabase(object):
+    """nova's database as the compute manager's start-up reads it.
+
+    Answers the conductor API calls of Grizzly and Havana; the tree's
+    ``answer_manager_database`` routes the object calls of later releases
+    here. Any other call fails the run, naming itself.
+    """
+
+    def __init__(self, host):
+        self._host = host
+
+    def instances(self):
+        return [guest.instance for guest in self._host.guests
+                if not guest.deleted]
+
+    def instance_get_all_by_host(self, context, host, *args, **kwargs):
+        return self.instances()
+
+    def instance_get_all_by_filters(self, context, filters, *args, **kwargs):
+        uuids = filters.get('uuid')
+        return [instance for instance in self.instances()
+                if uuids is None or instance['uuid'] in uuids]
+
+    def instance_get_by_uuid(self, context, uuid, *args, **kwargs):
+        from nova import exception
+        for instance in self.instances():
+            if instance['uuid'] == uuid:
+                return instance
+        raise exception.InstanceNotFound(instance_id=uuid)
+
+    def instance_update(self, context, uuid, **values):
+        instance = self.instance_get_by_uuid(context, uuid)
+        for name, value in values.items():
+            instance[name] = value
+        return instance
+
+    def service_get_by_compute_host(self, context, host):
+        return {'compute_node': []}
+
+    def __getattr__(self, name):
+        raise AssertionError('the harness does not answer %s' % name)
 
 
 class Guest(object):
@@ -135,9 +193,8 @@ class Guest(object):
         self.network_info = network_info
         self.ip = ip
         self.mac = mac
-        #: Why nova's instance loop leaves this guest out (its domain keeps
-        #: running): deleted in the database while nova-compute was down.
-        self.left_out = None
+        #: Deleted from nova's database: no longer on the host's list.
+        self.deleted = False
 
     def domain_xml(self, disk):
         return guest_xml.render(self.instance['name'], self.instance['uuid'],
@@ -175,6 +232,7 @@ class LegacyComputeHost(object):
             ('use_ipv6', False, None),
             ('allow_same_net_traffic', True, None),
             ('instances_path', os.path.join(self._tmp, 'instances'), None),
+            ('host', NODENAME, None),
             ('enabled', True, 'sgfix'),
             ('resync_on_start', resync_on_start, 'sgfix'),
         ] + self.tree.conf_overrides(wait_seconds,
@@ -190,51 +248,56 @@ class LegacyComputeHost(object):
 
     # --- nova-compute process life ---------------------------------------
 
-    def start_compute(self):
-        """A fresh nova-compute: new tables in memory, new driver."""
+    def _load_driver(self, load_compute_driver):
+        """A fresh driver and IptablesManager, loaded as nova-compute does."""
         from nova.network import linux_net
         linux_net.iptables_manager = linux_net.IptablesManager(
             execute=self.iptables)
-        from nova.virt import driver as virt_driver
         self.conf.set_override('compute_driver',
                                self.driver_class.compute_driver)
-        driver = virt_driver.load_compute_driver(
+        driver = load_compute_driver(
             self.tree.security_group_api(self.rules_by_group))
         if type(driver) is not self.driver_class():
             raise AssertionError('compute_driver = %s loaded %r' % (
                 self.conf.compute_driver, type(driver)))
         self.tree.stub_driver(driver, self._guest_xml)
-        driver.init_host(host=NODENAME)
         self.driver = driver
         return driver
 
     def restart_compute(self, abort_after=None, defer_iptables_apply=False):
-        """Restart the way init_host and pre_start_hook do.
+        """Stop nova-compute and start a new one: the tree's own start-up.
 
-        Guests with ``left_out`` set are skipped. ``abort_after``: an
-        exception leaves the instance loop after that many instances, as
-        one from ``_init_instance`` does; the manager's ``finally`` turns
-        ``defer_iptables_apply`` off, ``pre_start_hook`` never runs.
+        A new ``ComputeManager`` of the tree gets a new driver and
+        IptablesManager over the same hypervisor; its ``init_host`` and
+        ``pre_start_hook`` run as ``Service.start`` runs them. Deleted
+        guests are not in the database any more.
+
+        :param abort_after: see ``compute_start.start``.
         """
-        from nova.compute import power_state
-        driver = self.start_compute()
-        if defer_iptables_apply:
-            driver.filter_defer_apply_on()
+        self.conf.set_override('defer_iptables_apply', defer_iptables_apply)
+        compute_start.start(self._new_manager(), abort_after)
+        return self.driver
+
+    def _new_manager(self):
+        """The tree's ComputeManager, loading the harness's driver."""
+        from nova.compute import manager as manager_module
+        from nova.virt import driver as virt_driver
+        real_load = virt_driver.load_compute_driver
+        virt_driver.load_compute_driver = (
+            lambda *args, **kwargs: self._load_driver(real_load))
         try:
-            for number, guest in enumerate(self.guests):
-                if abort_after is not None and number >= abort_after:
-                    raise InitAborted('_init_instance failed (injected)')
-                if guest.left_out:
-                    continue
-                driver.plug_vifs(guest.instance, guest.network_info)
-                if self.power_state(guest) == power_state.RUNNING:
-                    driver.ensure_filtering_rules_for_instance(
-                        guest.instance, guest.network_info)
+            manager = manager_module.ComputeManager()
         finally:
-            if defer_iptables_apply:
-                driver.filter_defer_apply_off()
-        driver.get_available_resource(NODENAME)
-        return driver
+            virt_driver.load_compute_driver = real_load
+        database = TreeDatabase(self)
+        manager.conductor_api = database
+        self.tree.answer_manager_database(database)
+        # The scheduler is another service (Grizzly publishes capabilities,
+        # Liberty and later send instance info).
+        for name in ('scheduler_rpcapi', 'scheduler_client'):
+            if hasattr(manager, name):
+                setattr(manager, name, compute_start.OtherService(name))
+        return manager
 
     # --- guests ------------------------------------------------------------
 
@@ -277,20 +340,28 @@ class LegacyComputeHost(object):
         return self.tree.guest_info_state(
             self.driver.get_info(guest.instance))
 
+    def _action(self, guest, task_state, vm_state):
+        return compute_start.action(guest.instance, task_state, vm_state,
+                                    lambda: self.power_state(guest))
+
     def stop(self, guest):
-        self.driver.power_off(guest.instance)
+        with self._action(guest, 'powering-off', 'stopped'):
+            self.driver.power_off(guest.instance)
 
     def pause(self, guest):
-        self.driver.pause(guest.instance)
+        with self._action(guest, 'pausing', 'paused'):
+            self.driver.pause(guest.instance)
 
     def unpause(self, guest):
-        self.driver.unpause(guest.instance)
+        with self._action(guest, 'unpausing', 'active'):
+            self.driver.unpause(guest.instance)
 
     def rescue(self, guest):
-        self.driver.rescue(self.context,
-                           self.tree.rescue_instance(guest.instance),
-                           guest.network_info, self.tree.rescue_image_meta(),
-                           'rescue-pass')
+        with self._action(guest, 'rescuing', 'rescued'):
+            self.driver.rescue(self.context,
+                               self.tree.rescue_instance(guest.instance),
+                               guest.network_info,
+                               self.tree.rescue_image_meta(), 'rescue-pass')
 
     def attach_interface(self, guest, ip):
         """Attach a second interface with address ``ip`` to the guest."""
@@ -299,9 +370,18 @@ class LegacyComputeHost(object):
                                               str(uuid_module.uuid4()))
         self.tree.attach_interface(self.driver, guest.instance, model_info)
 
+    def delete_while_down(self, guest):
+        """Deleted through the API while nova-compute was down.
+
+        The API deletes the database row only (``_local_delete``): the
+        domain runs on.
+        """
+        guest.deleted = True
+
     def soft_reboot(self, guest):
-        self.driver.reboot(self.context, guest.instance, guest.network_info,
-                           'SOFT')
+        with self._action(guest, 'rebooting', 'active'):
+            self.driver.reboot(self.context, guest.instance,
+                               guest.network_info, 'SOFT')
 
     # --- what the kernel holds -----------------------------------------
 

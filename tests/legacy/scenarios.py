@@ -51,8 +51,8 @@ def _running(host, guest):
     pass
 
 
-def _left_out(host, guest):
-    guest.left_out = 'deleted in the database while nova-compute was down'
+def _deleted_while_down(host, guest):
+    host.delete_while_down(guest)
 
 
 def _nothing(host, guest):
@@ -87,7 +87,7 @@ SCENARIOS = collections.OrderedDict([
     ('running, interface attached',
      (_running, _attach_interface)),
     ('running, left out of the restart (deleted while down)',
-     (_left_out, _nothing)),
+     (_deleted_while_down, _nothing)),
     ('running, next restart ends early (defer_iptables_apply)',
      (_running, _restart_ending_early)),
 ])
@@ -96,7 +96,7 @@ SCENARIOS = collections.OrderedDict([
 #: nova-sgfix leaves the restart to nova (stock's outcome, not judged).
 RESTART_CASES = ('running, left out of the restart (deleted while down)',
                  'running, next restart ends early (defer_iptables_apply)')
-RUNNING_PREPARES = (_running, _left_out)
+RUNNING_PREPARES = (_running, _deleted_while_down)
 
 
 def run_one(tree, namespace, driver_class, resync_on_start, scenario, wait):

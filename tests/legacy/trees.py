@@ -22,6 +22,9 @@ The harness (host.py, scenarios.py, imports.py) is one; each release is a
 from __future__ import absolute_import
 
 import importlib
+import os
+import shutil
+import tempfile
 
 GATEWAY = '192.0.2.1'
 GUEST_NET = '192.0.2.0/24'
@@ -71,6 +74,10 @@ class Tree(object):
     soft_reboot_waits = True
     #: ``compute_driver_matches`` exists (removed in Liberty).
     has_driver_matches = True
+    #: The compute manager finds its compute nodes through the service
+    #: record (Juno only: ``objects.Service``, ``ComputeNodeList.
+    #: get_by_service``).
+    nodes_by_service = False
     #: More ``[DEFAULT]`` lines for the harness's nova.conf. Icehouse and
     #: later start the RPC transport in ``parse_args``; the fake one keeps
     #: kombu (whose 2014 releases do not import on Python 2.7.18) out.
@@ -89,6 +96,53 @@ class Tree(object):
 
     def stub_host_edges(self):
         """Tree-specific host commands and database reads (none here)."""
+
+    def start_rpc(self):
+        """The RPC transport the compute manager's clients need (lazy here)."""
+
+    def answer_manager_database(self, database):
+        """Route the compute manager's instance reads to ``database``.
+
+        Havana and later list a host's instances through
+        ``InstanceList`` (``get_by_host`` in ``init_host``, ``get_by_filters``
+        for the evacuation check from Icehouse on); Grizzly only through the
+        conductor API, which the harness replaces whole.
+        """
+        from nova.objects import instance as instance_obj
+
+        def listed(cls, instances):
+            result = cls()
+            result.objects = list(instances)
+            result.obj_reset_changes()
+            return result
+
+        def get_by_host(cls, context, host, *args, **kwargs):
+            return listed(cls, database.instances())
+
+        def get_by_filters(cls, context, filters, *args, **kwargs):
+            return listed(cls, database.instance_get_all_by_filters(
+                context, filters))
+        instance_obj.InstanceList.get_by_host = classmethod(get_by_host)
+        instance_obj.InstanceList.get_by_filters = classmethod(get_by_filters)
+        # What a lifecycle event reads and writes (the harness's objects are
+        # the database's rows).
+        instance_obj.Instance.get_by_uuid = classmethod(
+            lambda cls, context, uuid, *args, **kwargs:
+            database.instance_get_by_uuid(context, uuid))
+        instance_obj.Instance.refresh = lambda self, *args, **kwargs: None
+        instance_obj.Instance.save = lambda self, *args, **kwargs: None
+        # No migration records (Liberty and later look for evacuations) and
+        # no compute node record (Kilo and later read them as objects).
+        from nova.objects import compute_node
+        from nova.objects import migration
+        for owner, reader in ((migration.MigrationList, 'get_by_filters'),
+                              (compute_node.ComputeNodeList,
+                               'get_all_by_host')):
+            if hasattr(owner, reader):
+                setattr(owner, reader, classmethod(
+                    lambda cls, *args, **kwargs: listed(cls, [])))
+        if self.nodes_by_service:
+            _answer_service_record(listed)
 
     def conf_overrides(self, wait_seconds, lock_path):
         wait_name, wait_group = self.wait_option
@@ -193,7 +247,8 @@ class Grizzly(Tree):
     def make_instance(self, context, number, uuid, model_info):
         return {
             'id': number, 'uuid': uuid, 'name': 'instance-%08x' % number,
-            'host': 'compute1', 'vm_state': 'active', 'power_state': 1,
+            'host': 'compute1', 'node': 'compute1', 'vm_state': 'active',
+            'power_state': 1,
             'task_state': None, 'image_ref': '', 'kernel_id': '',
             'ramdisk_id': '', 'root_device_name': '/dev/vda',
             'instance_type_id': 1, 'project_id': 'demo', 'user_id': 'demo',
@@ -203,6 +258,9 @@ class Grizzly(Tree):
 
     def driver_network_info(self, model_info):
         return model_info.legacy()
+
+    def answer_manager_database(self, database):
+        """Grizzly reads instances through the conductor API only."""
 
     def rescue_instance(self, instance):
         return instance
@@ -237,11 +295,45 @@ def _stub_security_group_objects(rules_by_group):
         classmethod(rules)
 
 
+def _answer_service_record(listed):
+    """This host's service record (Service.start made it), no nodes yet."""
+    from nova.objects import compute_node
+    from nova.objects import service
+
+    def get_by_compute_host(cls, context, host, *args, **kwargs):
+        record = cls()
+        record.id = 1
+        record.host = host
+        record.binary = 'nova-compute'
+        record.topic = 'compute'
+        record.disabled = False
+        record.disabled_reason = None
+        record.obj_reset_changes()
+        return record
+    service.Service.get_by_compute_host = classmethod(get_by_compute_host)
+    service.Service.save = lambda self, *args, **kwargs: None
+    compute_node.ComputeNodeList.get_by_service = classmethod(
+        lambda cls, *args, **kwargs: listed(cls, []))
+
+
 class Icehouse(Tree):
     name = 'icehouse'
     tag = '2014.1.5'
     nova_conf_defaults = ('rpc_backend = fake',)
     wait_option = ('wait_soft_reboot_seconds', 'libvirt')
+
+    def start_rpc(self):
+        """The fake transport, started from nova.conf as parse_args does."""
+        from nova import config
+        conf_dir = tempfile.mkdtemp(prefix='sgfix-legacy-rpc-')
+        conf_file = os.path.join(conf_dir, 'nova.conf')
+        with open(conf_file, 'w') as out:
+            out.write('[DEFAULT]\n%s\n' % '\n'.join(self.nova_conf_defaults))
+        try:
+            config.parse_args(['nova-compute', '--config-file', conf_file],
+                              default_config_files=[])
+        finally:
+            shutil.rmtree(conf_dir)
 
     def security_group_api(self, rules_by_group):
         _stub_security_group_objects(rules_by_group)
@@ -266,6 +358,7 @@ class Icehouse(Tree):
 class Juno(Icehouse):
     name = 'juno'
     tag = '2014.2.4'
+    nodes_by_service = True
 
     def stub_driver(self, driver, guest_xml):
         super(Juno, self).stub_driver(driver, guest_xml)
@@ -276,6 +369,7 @@ class Juno(Icehouse):
 class Kilo(Juno):
     name = 'kilo'
     tag = '2015.1.4'
+    nodes_by_service = False
     fakelibvirt = 'nova.tests.unit.virt.libvirt.fakelibvirt'
     test_package = 'nova.tests.unit'
     fake_instance = 'nova.tests.unit.fake_instance'

@@ -8,9 +8,12 @@ hypervisor, the security-group rules that nova would read from its database,
 and the guest XML that nova would render from images and flavors.
 
 A restart builds a new IptablesManager and a new driver over the same
-hypervisor, then initialises every instance the way
-``ComputeManager._init_instance`` does: ``plug_vifs`` for each, filters
-re-ensured only for running guests.
+hypervisor and runs the installed release's own
+``ComputeManager.init_host`` and ``pre_start_hook`` with it: nova's
+``_init_instance`` decides which instance is plugged and which is
+re-filtered. Only the database and RPC edges of the manager are answered
+here: the instance list (the harness's guests not deleted), no migrations,
+no compute node record, no scheduler or placement.
 """
 
 from __future__ import absolute_import
@@ -18,11 +21,16 @@ from __future__ import absolute_import
 import os
 
 import fixtures
+from nova.compute import manager as compute_manager
 from nova.compute import power_state
+from nova.compute import resource_tracker
+from nova.compute import vm_states
 from nova import context as nova_context
+from nova import exception as nova_exception
 from nova.network import linux_net
 from nova.network import model as network_model  # noqa: used by tests
 from nova import objects
+from nova import rpc
 from nova.tests.unit import fake_instance
 from nova.tests.unit.virt.libvirt import fakelibvirt
 from nova.virt import fake as fake_virt
@@ -31,9 +39,11 @@ from nova.virt.libvirt import guest as guest_module
 from nova.virt.libvirt import utils as libvirt_utils
 from oslo_config import cfg
 from oslo_config import fixture as config_fixture
+from oslo_messaging import conffixture as messaging_conffixture
 from oslo_utils import uuidutils
 
 from nova_sgfix import conf as sgfix_conf
+from tests.functional.harness import compute_start
 from tests.functional.harness import guest_xml
 from tests.functional.harness import iptables_exec
 from tests.functional.harness import kernel_rules
@@ -59,8 +69,7 @@ def sgfix_driver_class():
     return nova_virt.driver_class('sgfix.LibvirtDriver')
 
 
-class InitAborted(Exception):
-    """An exception out of nova-compute's instance loop at start-up."""
+InitAborted = compute_start.InitAborted
 
 
 class SecurityGroupRules(object):
@@ -92,9 +101,8 @@ class Guest(object):
         self.ip = ip
         self.mac = mac
         self.ip6 = ip6
+        #: Deleted from nova's database: no longer on the host's list.
         self.deleted = False
-        #: Why nova's start-up loop leaves this instance out, if it does.
-        self.left_out = None
 
     @property
     def id(self):
@@ -190,6 +198,7 @@ class NovaComputeHost(fixtures.Fixture):
         self.guests = []
         self.soft_reboot_sleeps = []
         self.driver = None
+        self.manager = None
         self.iptables = None
 
     def _setUp(self):
@@ -250,7 +259,59 @@ class NovaComputeHost(fixtures.Fixture):
                 self.useFixture(fixtures.MockPatchObject(owner, name))
         self.useFixture(fixtures.MonkeyPatch(
             'nova.network.linux_net.iptables_manager', None))
+        self._answer_the_managers_database()
         self.restart_compute()
+
+    def _answer_the_managers_database(self):
+        """What ComputeManager's start-up reads from nova's database.
+
+        The instances on this host are the harness's guests not deleted
+        (fresh objects, as a database read gives); no evacuations; no
+        compute node record yet, so no build to error out and no orphan
+        node. The resource tracker's database and placement work is left
+        out: nova's ``pre_start_hook`` still asks the driver for its
+        resources, as the tracker does first.
+        """
+        self.conf.config(host=NODENAME)
+        # nova's fake transport: the manager's RPC clients and notifier
+        # exist, nothing listens. One per process, as in nova-compute.
+        if rpc.TRANSPORT is None:
+            messaging_conf = messaging_conffixture.ConfFixture(CONF)
+            messaging_conf.transport_url = 'fake:/'
+            self.useFixture(messaging_conf)
+            rpc.init(CONF)
+            self.addCleanup(rpc.cleanup)
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.InstanceList.get_by_host', self._instances_on_host))
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.MigrationList.get_by_filters',
+            lambda *args, **kwargs: objects.MigrationList(objects=[])))
+        # No volumes (resume_guests_state_on_host_boot reads them).
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
+            lambda *args, **kwargs: objects.BlockDeviceMappingList(
+                objects=[])))
+
+        def no_compute_node(*args, **kwargs):
+            raise nova_exception.ComputeHostNotFound(host=NODENAME)
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.ComputeNode.get_by_host_and_nodename',
+            no_compute_node))
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.objects.ComputeNodeList.get_all_by_host',
+            lambda *args, **kwargs: objects.ComputeNodeList(objects=[])))
+
+        def update_available_resource(tracker, context, nodename, **kwargs):
+            tracker.driver.get_available_resource(nodename)
+        self.useFixture(fixtures.MockPatchObject(
+            resource_tracker.ResourceTracker, 'update_available_resource',
+            update_available_resource))
+
+    def _instances_on_host(self, *args, **kwargs):
+        # fixtures re-wraps a patched classmethod: (cls, context, host)
+        return objects.InstanceList(objects=[
+            guest.instance.obj_clone() for guest in self.guests
+            if not guest.deleted])
 
     # --- nova-compute process life ---------------------------------------
 
@@ -267,56 +328,68 @@ class NovaComputeHost(fixtures.Fixture):
         linux_net.iptables_manager = manager
         return manager
 
-    def start_compute(self):
-        """A fresh nova-compute: new tables in memory, new driver."""
+    def _new_driver(self, virtapi):
         self.conf.config(enabled=self.sgfix_enabled,
                          resync_on_start=self.resync_on_start, group='sgfix')
         self._new_iptables_manager()
-        self.driver = self.driver_class()(fake_virt.FakeVirtAPI(), False)
+        driver = self.driver_class()(virtapi, False)
         # Guest XML, disk images and config drives come from glance and the
         # flavor in a real cloud; the firewall never looks at them.
-        self.driver._get_guest_xml = self._guest_xml
-        self.driver._create_image = lambda *args, **kwargs: None
-        self.driver._create_configdrive = lambda *args, **kwargs: None
-        self.driver._image_api = self.snapshot_storage
-        self.driver._create_snapshot_metadata = \
+        driver._get_guest_xml = self._guest_xml
+        driver._create_image = lambda *args, **kwargs: None
+        driver._create_configdrive = lambda *args, **kwargs: None
+        driver._image_api = self.snapshot_storage
+        driver._create_snapshot_metadata = \
             lambda *args, **kwargs: {'name': 'snapshot', 'properties': {}}
-        self.driver._build_device_metadata = lambda *args, **kwargs: None
-        self.driver.image_backend = self.snapshot_storage
-        self.driver.init_host(NODENAME)
-        return self.driver
+        driver._build_device_metadata = lambda *args, **kwargs: None
+        driver.image_backend = self.snapshot_storage
+        self.driver = driver
+        return driver
+
+    def start_compute(self):
+        """A fresh driver and IptablesManager, initialised, no manager.
+
+        For tests that call the driver the way a step of nova's start-up
+        does; ``restart_compute`` runs nova's own start-up.
+        """
+        driver = self._new_driver(fake_virt.FakeVirtAPI())
+        driver.init_host(NODENAME)
+        return driver
 
     def restart_compute(self, abort_after=None):
-        """Restart the way ComputeManager.init_host and pre_start_hook do.
+        """Stop nova-compute and start a new one: nova's own start-up.
 
-        Instances nova leaves out of its loop (``guest.left_out``: deleted
-        in the database while nova-compute was down, or in ERROR on Rocky
-        and Train, where ``_init_instance`` returns before ``plug_vifs``)
-        are skipped.
+        A new ``ComputeManager`` of the installed release gets a new
+        driver and IptablesManager over the same hypervisor; its
+        ``init_host`` (the driver's ``init_host``, the instance list,
+        ``defer_iptables_apply``, ``_init_instance`` for each instance)
+        and ``pre_start_hook`` run as in ``Service.start``. Deleted guests
+        are not on the list; one in ERROR is left by ``_init_instance``
+        before ``plug_vifs``.
 
-        :param abort_after: raise ``InitAborted`` out of the instance loop
-            after that many instances, as an exception from
-            ``_init_instance`` does: the manager's ``finally`` still turns
-            nova's deferral off, ``pre_start_hook`` never runs.
+        :param abort_after: see ``compute_start.start``.
         """
-        driver = self.start_compute()
-        if self.defer_iptables_apply:
-            driver.filter_defer_apply_on()
-        try:
-            for number, guest in enumerate(self.guests):
-                if abort_after is not None and number >= abort_after:
-                    raise InitAborted('_init_instance failed (injected)')
-                if guest.deleted or guest.left_out:
-                    continue
-                driver.plug_vifs(guest.instance, guest.network_info)
-                if self.power_state(guest) == power_state.RUNNING:
-                    driver.ensure_filtering_rules_for_instance(
-                        guest.instance, guest.network_info)
-        finally:
-            if self.defer_iptables_apply:
-                driver.filter_defer_apply_off()
-        driver.get_available_resource(NODENAME)
-        return driver
+        if self.manager is not None:
+            self.manager.cleanup_host()
+        compute_start.start(self._new_manager(), abort_after)
+        return self.driver
+
+    def _new_manager(self):
+        """nova's ComputeManager, loading the harness's driver."""
+        # Placement and the scheduler are other services.
+        with fixtures.MonkeyPatch(
+                'nova.scheduler.client.report.SchedulerReportClient',
+                lambda *args, **kwargs: compute_start.OtherService(
+                    'placement')):
+            with fixtures.MonkeyPatch(
+                    'nova.virt.driver.load_compute_driver',
+                    lambda virtapi, *args: self._new_driver(virtapi)):
+                manager = compute_manager.ComputeManager()
+        for name in ('scheduler_client', 'query_client'):  # Rocky, Train
+            if hasattr(manager, name):
+                setattr(manager, name, compute_start.OtherService(name))
+        self.manager = manager
+        return manager
 
     # --- guests ------------------------------------------------------------
 
@@ -335,7 +408,8 @@ class NovaComputeHost(fixtures.Fixture):
         mac = 'fa:16:3e:00:00:%02x' % number
         instance = fake_instance.fake_instance_obj(
             self.context, id=number, uuid=uuidutils.generate_uuid(),
-            vm_state='active', power_state=power_state.RUNNING,
+            host=NODENAME, node=NODENAME, vm_state=vm_states.ACTIVE,
+            power_state=power_state.RUNNING, task_state=None,
             image_ref='', kernel_id='', ramdisk_id='')
         instance.system_metadata = {}
         instance.pci_devices = objects.PciDeviceList(objects=[])
@@ -368,24 +442,40 @@ class NovaComputeHost(fixtures.Fixture):
     def domain(self, guest):
         return self.hypervisor.lookupByUUIDString(guest.instance.uuid)
 
+    def set_vm_state(self, guest, vm_state):
+        """The instance's vm_state in nova's database (``reset-state``)."""
+        guest.instance.vm_state = vm_state
+
+    def _action(self, guest, task_state, vm_state):
+        return compute_start.action(guest.instance, task_state, vm_state,
+                                    lambda: self.power_state(guest))
+
     def stop(self, guest):
-        self.driver.power_off(guest.instance)
+        with self._action(guest, 'powering-off', vm_states.STOPPED):
+            self.driver.power_off(guest.instance)
 
     def pause(self, guest):
-        self.driver.pause(guest.instance)
+        with self._action(guest, 'pausing', vm_states.PAUSED):
+            self.driver.pause(guest.instance)
 
     def unpause(self, guest):
-        self.driver.unpause(guest.instance)
+        with self._action(guest, 'unpausing', vm_states.ACTIVE):
+            self.driver.unpause(guest.instance)
 
     def start(self, guest):
-        self.driver.power_on(self.context, guest.instance, guest.network_info)
+        with self._action(guest, 'powering-on', vm_states.ACTIVE):
+            self.driver.power_on(self.context, guest.instance,
+                                 guest.network_info)
 
     def rescue(self, guest):
-        self.driver.rescue(self.context, guest.instance, guest.network_info,
-                           objects.ImageMeta.from_dict({}), 'rescue-pass')
+        with self._action(guest, 'rescuing', vm_states.RESCUED):
+            self.driver.rescue(self.context, guest.instance,
+                               guest.network_info,
+                               objects.ImageMeta.from_dict({}), 'rescue-pass')
 
     def unrescue(self, guest):
-        self.driver.unrescue(guest.instance, guest.network_info)
+        with self._action(guest, 'unrescuing', vm_states.ACTIVE):
+            self.driver.unrescue(guest.instance, guest.network_info)
 
     def cold_snapshot(self, guest):
         self.driver.snapshot(self.context, guest.instance, 'snapshot-image',
@@ -402,6 +492,14 @@ class NovaComputeHost(fixtures.Fixture):
         guest.instance.info_cache.network_info = guest.network_info
         return vif
 
+    def empty_info_cache(self, guest):
+        """nova's network info cache of the instance holds no interface.
+
+        nova's start-up reads network_info from this cache.
+        """
+        guest.network_info = network_model.NetworkInfo([])
+        guest.instance.info_cache.network_info = guest.network_info
+
     def delete(self, guest):
         self.driver.destroy(self.context, guest.instance, guest.network_info)
         guest.deleted = True
@@ -417,17 +515,27 @@ class NovaComputeHost(fixtures.Fixture):
             self.domain(guest).destroy()
         guest.deleted = True
 
+    def shut_off_outside_nova(self, guest):
+        """The domain goes down without nova (a host crash or reboot).
+
+        nova's database still says running: with
+        ``resume_guests_state_on_host_boot`` nova's start-up starts it.
+        """
+        self.domain(guest).destroy()
+
     def destroy_domain(self, guest):
         """The domain goes away outside nova (an operator, a reaper)."""
         self.domain(guest).destroy()
 
     def soft_reboot(self, guest):
-        self.driver.reboot(self.context, guest.instance, guest.network_info,
-                           'SOFT')
+        with self._action(guest, 'rebooting', vm_states.ACTIVE):
+            self.driver.reboot(self.context, guest.instance,
+                               guest.network_info, 'SOFT')
 
     def hard_reboot(self, guest):
-        self.driver.reboot(self.context, guest.instance, guest.network_info,
-                           'HARD')
+        with self._action(guest, 'rebooting_hard', vm_states.ACTIVE):
+            self.driver.reboot(self.context, guest.instance,
+                               guest.network_info, 'HARD')
 
     # --- what the kernel holds -----------------------------------------
 
