@@ -10,8 +10,9 @@
 # the service bed (tools/service-bed.sh): Grizzly's, Havana's and Train's
 # own nova services on a real libvirtd with booted QEMU guests, every path
 # through the REST API, a real nova-compute restart (15-25 minutes,
-# environments built once). Without one, or with --quick, it is the quick demo on nova's
-# fake libvirt (nova 20.6.1 or 18.3.0 from PyPI, about a minute), labelled so.
+# environments built once). Without one, or with --quick, it is the quick
+# demo on nova's fake libvirt (nova 20.6.1 or 18.3.0 from PyPI, about a
+# minute), labelled so.
 # Installs what is missing (tools/setup-host.sh, the pinned environments);
 # everything runs in network namespaces it creates and deletes.
 #
