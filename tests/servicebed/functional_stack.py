@@ -19,6 +19,7 @@ libvirt event thread), and the guest's images and flavor.
 
 from __future__ import print_function
 
+import contextlib
 import os
 
 import fixtures
@@ -33,6 +34,7 @@ import nova.tests.unit.image.fake
 from tests import nova_virt
 from tests.servicebed import hypervisor
 from tests.servicebed.steps import ApiSteps
+from tests.servicebed import workarounds
 
 FIREWALL = 'nova.virt.libvirt.firewall.IptablesFirewallDriver'
 DRIVERS = {
@@ -131,6 +133,7 @@ class BedStack(ApiSteps, integrated_helpers._IntegratedTestBase):
         import nova.virt
         nova.virt.__path__ = nova_virt.search_path()
         self._edges()
+        workarounds.patch_qemu_img_decimal_sizes()
         super(BedStack, self).setUp()
         self.image_id = self._create_images()
         self.flavor_id = self._create_flavor()
@@ -205,8 +208,37 @@ class BedStack(ApiSteps, integrated_helpers._IntegratedTestBase):
         try:
             self.api.force_down_service(host, 'nova-compute', True)
             try:
-                self.delete_and_wait(server_id)
+                with self._casts_to_the_stopped_compute_wait():
+                    self.delete_and_wait(server_id)
             finally:
                 self.api.force_down_service(host, 'nova-compute', False)
         finally:
             self.api.microversion = saved
+
+    @contextlib.contextmanager
+    def _casts_to_the_stopped_compute_wait(self):
+        """Queue what nova casts to nova-compute while it is stopped.
+
+        Rocky's nova-network, deallocating the deleted server's address,
+        casts ``refresh_instance_security_rules`` for the group's other
+        servers to their compute host. A broker keeps that message until
+        the new nova-compute consumes it; nova's ``CastAsCall`` would wait
+        for the stopped service until the RPC timeout. The bed keeps the
+        casts and delivers them when the next compute has started.
+        """
+        from nova.compute import rpcapi
+        queue = self._queued_casts = getattr(self, '_queued_casts', [])
+        with mock.patch.object(
+                rpcapi.ComputeAPI, 'refresh_instance_security_rules',
+                autospec=True,
+                side_effect=lambda *args, **kwargs: queue.append(
+                    (args, kwargs))):
+            yield
+
+    def start_compute(self, fail_init_for=None):
+        entered = super(BedStack, self).start_compute(fail_init_for)
+        from nova.compute import rpcapi
+        for args, kwargs in getattr(self, '_queued_casts', ()):
+            rpcapi.ComputeAPI.refresh_instance_security_rules(*args, **kwargs)
+        self._queued_casts = []
+        return entered

@@ -1,10 +1,12 @@
-"""Work-arounds a Havana/Grizzly nova needs on Debian 12's libvirt 9.0.
+"""Work-arounds the beds' releases need on Debian 12 (libvirt 9.0, QEMU 7.2).
 
 Shared by the in-process service bed (tests/servicebed/stack.py) and the
 process-level gate (tests/gate/launch.py, inside the real nova-compute
 process). They are the same for the stock driver and nova-sgfix's, and
 touch no nova-sgfix code.
 """
+
+import re
 
 
 def _define_filter_keeping_uuid(original):
@@ -72,3 +74,31 @@ def patch_vcpu_count():
         return total
     cls.get_vcpu_used = get_vcpu_used
     cls._bed_counts_vcpus = True
+
+
+def patch_qemu_img_decimal_sizes():
+    """Read QEMU 7.2's decimal sizes with Rocky's oslo.utils.
+
+    oslo.utils 3.36 (Rocky) parses the sizes of ``qemu-img info`` as whole
+    numbers; QEMU 7.2 prints one decimal ("virtual size: 13.5 MiB (14155776
+    bytes)", "disk size: 13.5 MiB"), and every image the libvirt driver
+    fetches fails with ValueError. Where QEMU gives the byte count, that is
+    the size; else the decimal is read. The same for both drivers.
+    """
+    from oslo_utils import imageutils
+    cls = imageutils.QemuImgInfo
+    if getattr(cls, '_bed_reads_decimals', False):
+        return
+    original = cls.__dict__['_extract_bytes']
+    units = {'': 1, 'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30, 'T': 1 << 40}
+
+    def extract_bytes(self, details):
+        exact = re.search(r'\((\d+) bytes\)', details)
+        if exact:
+            return int(exact.group(1))
+        size = re.match(r'\s*(\d+\.\d+)\s*([KMGT]?)i?B?\s*$', details)
+        if size:
+            return int(float(size.group(1)) * units[size.group(2)])
+        return original(self, details)
+    cls._extract_bytes = extract_bytes
+    cls._bed_reads_decimals = True
