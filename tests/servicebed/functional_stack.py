@@ -19,7 +19,6 @@ libvirt event thread), and the guest's images and flavor.
 
 from __future__ import print_function
 
-import contextlib
 import os
 
 import fixtures
@@ -208,37 +207,8 @@ class BedStack(ApiSteps, integrated_helpers._IntegratedTestBase):
         try:
             self.api.force_down_service(host, 'nova-compute', True)
             try:
-                with self._casts_to_the_stopped_compute_wait():
-                    self.delete_and_wait(server_id)
+                self.delete_and_wait(server_id)
             finally:
                 self.api.force_down_service(host, 'nova-compute', False)
         finally:
             self.api.microversion = saved
-
-    @contextlib.contextmanager
-    def _casts_to_the_stopped_compute_wait(self):
-        """Queue what nova casts to nova-compute while it is stopped.
-
-        Rocky's nova-network, deallocating the deleted server's address,
-        casts ``refresh_instance_security_rules`` for the group's other
-        servers to their compute host. A broker keeps that message until
-        the new nova-compute consumes it; nova's ``CastAsCall`` would wait
-        for the stopped service until the RPC timeout. The bed keeps the
-        casts and delivers them when the next compute has started.
-        """
-        from nova.compute import rpcapi
-        queue = self._queued_casts = getattr(self, '_queued_casts', [])
-        with mock.patch.object(
-                rpcapi.ComputeAPI, 'refresh_instance_security_rules',
-                autospec=True,
-                side_effect=lambda *args, **kwargs: queue.append(
-                    (args, kwargs))):
-            yield
-
-    def start_compute(self, fail_init_for=None):
-        entered = super(BedStack, self).start_compute(fail_init_for)
-        from nova.compute import rpcapi
-        for args, kwargs in getattr(self, '_queued_casts', ()):
-            rpcapi.ComputeAPI.refresh_instance_security_rules(*args, **kwargs)
-        self._queued_casts = []
-        return entered
