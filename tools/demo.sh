@@ -2,15 +2,15 @@
 # OSSN-0022 by real packets: which libvirt paths leave a guest wide open after
 # a nova-compute restart, on stock nova and with nova-sgfix.
 #
-#   tools/demo.sh [--bed grizzly|havana|train|all] [--git-dir DIR]
+#   tools/demo.sh [--bed grizzly|havana|rocky|train|all] [--git-dir DIR]
 #   tools/demo.sh --quick [--nova train|rocky] [--paths p1,p2] [--json FILE]
 #
 # Run as root from anywhere. With a nova git repository at hand (--git-dir,
 # $NOVA_GIT_DIR, or /work/.mirror/openstack+nova/repo) the demonstration is
-# the service bed (tools/service-bed.sh): Grizzly's, Havana's and Train's
-# own nova services on a real libvirtd with booted QEMU guests, every path
-# through the REST API, a real nova-compute restart (15-25 minutes,
-# environments built once). Without one, or with --quick, it is the quick
+# the service bed (tools/service-bed.sh): Grizzly's, Havana's, Rocky's and
+# Train's own nova services on a real libvirtd with booted QEMU guests,
+# every path through the REST API, a real nova-compute restart (20-30
+# minutes, environments built once). Without one, or with --quick, it is the quick
 # demo on nova's fake libvirt (nova 20.6.1 or 18.3.0 from PyPI, about a
 # minute), labelled so.
 # Installs what is missing (tools/setup-host.sh, the pinned environments);
@@ -40,9 +40,10 @@ parse_args() {
             --bed) [ "$#" -ge 2 ] || usage
                 mode=bed
                 case "$2" in
-                    all) beds=(grizzly havana train) ;;
-                    grizzly|havana|train) beds=("$2") ;;
-                    *) echo "--bed must be grizzly, havana, train or all" >&2
+                    all) beds=(grizzly havana rocky train) ;;
+                    grizzly|havana|rocky|train) beds=("$2") ;;
+                    *) echo "--bed must be grizzly, havana, rocky, train" \
+                            "or all" >&2
                        usage ;;
                 esac
                 shift 2 ;;
@@ -87,6 +88,7 @@ choose() {
     beds=()
     has_tag 2013.1.5 && beds+=(grizzly)
     has_tag 2013.2.4 && beds+=(havana)
+    has_tag 18.3.0 && beds+=(rocky)
     has_tag 20.6.1 && beds+=(train)
     if [ "${#beds[@]}" -gt 0 ]; then
         mode=bed

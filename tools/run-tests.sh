@@ -101,7 +101,7 @@ done
 check_output load-ocata '^skipped' tools/check-ocata.sh
 # nova's own service stack on a real libvirtd with booted guests
 # (tests/servicebed, doc/servicebed.rst). NOVA_SGFIX_SERVICE_BEDS="" skips.
-for bed in ${NOVA_SGFIX_SERVICE_BEDS-havana grizzly train}; do
+for bed in ${NOVA_SGFIX_SERVICE_BEDS-havana grizzly train rocky}; do
     check_output "servicebed-$bed" '^skipped:' tools/service-bed.sh "$bed"
 done
 # A Havana cloud of real processes and the DevStack exercise against it

@@ -1,9 +1,10 @@
 """Work-arounds the beds' releases need on Debian 12 (libvirt 9.0, QEMU 7.2).
 
-Shared by the in-process service bed (tests/servicebed/stack.py) and the
-process-level gate (tests/gate/launch.py, inside the real nova-compute
-process). They are the same for the stock driver and nova-sgfix's, and
-touch no nova-sgfix code.
+Also Rocky's cell database fixture, whose lock nova fixed in Stein.
+Shared by the in-process service beds (tests/servicebed/stack.py and
+functional_stack.py) and the process-level gate (tests/gate/launch.py,
+inside the real nova-compute process). They are the same for the stock
+driver and nova-sgfix's, and touch no nova-sgfix code.
 """
 
 import re
@@ -102,3 +103,46 @@ def patch_qemu_img_decimal_sizes():
         return original(self, details)
     cls._extract_bytes = extract_bytes
     cls._bed_reads_decimals = True
+
+
+def patch_cell_targeting_reentrant():
+    """Let Rocky's cell fixture serve a call that crosses services.
+
+    Rocky's ``CellDatabases`` test fixture holds one write lock for all of
+    ``target_cell``; every untargeted database access waits for it. In one
+    process with nova's fake RPC, the API's DELETE of a server whose compute
+    is down targets cell1 and, inside, calls nova-network's
+    ``deallocate_for_instance``, whose untargeted reads then wait until the
+    API's call times out (rpc_response_timeout): a deadlock of the fixture,
+    not of nova, where each service has its own process. nova fixed the
+    fixture in Stein (commit 84b7e92934, "Make CellDatabases fixture
+    reentrant"); Train has it. Here: a target_cell of the cell the fixture
+    already points at changes no global state, so it runs under the read
+    lock, which other readers share; any other target_cell keeps Rocky's
+    write lock. The same for both drivers.
+    """
+    import contextlib
+
+    from nova.tests import fixtures as nova_fixtures
+    from nova import version
+    cls = nova_fixtures.CellDatabases
+    stein_or_later = int(version.version_string().split('.')[0]) >= 19
+    if stein_or_later or getattr(cls, '_bed_shares_targeting', False):
+        return
+    original = cls.__dict__['_wrap_target_cell']
+
+    @contextlib.contextmanager
+    def target_cell(self, context, cell_mapping):
+        if cell_mapping is None:
+            desired = self._default_ctxt_mgr
+        else:
+            desired = self._ctxt_mgrs[cell_mapping.database_connection]
+        with self._cell_lock.read_lock():
+            if desired is self._last_ctxt_mgr:
+                with self._real_target_cell(context, cell_mapping) as cctxt:
+                    yield cctxt
+                return
+        with original(self, context, cell_mapping) as cctxt:
+            yield cctxt
+    cls._wrap_target_cell = target_cell
+    cls._bed_shares_targeting = True
