@@ -142,7 +142,7 @@ class RestartResyncTest(base.FunctionalTestCase):
     def test_instance_deleted_while_down_gets_no_chain_back(self):
         host = self.sgfix_host()
         kept, deleted = populate(host, 2)
-        host.delete_while_down(deleted)
+        host.delete_while_down(deleted, domain_keeps_running=False)
 
         host.restart_compute()
 

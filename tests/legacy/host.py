@@ -9,14 +9,17 @@ the VirtAPI calls ``instance_rules`` makes), the guest XML, disk images and
 the disk layout nova would build from images and flavors. Any other command
 nova tries to run on the host is refused.
 
-A restart builds a new IptablesManager and a new driver over the same
-hypervisor and runs the tree's own ``ComputeManager.init_host`` and
-``pre_start_hook`` with it, so the tree's ``_init_instance`` decides what
-is plugged and re-filtered. Only the manager's database and RPC edges are
-answered (``TreeDatabase`` for the conductor API, ``trees`` for the object
-reads of each release): the instances not deleted, no migrations, no
-compute node record, the scheduler as a service nothing listens for, the
-resource tracker asking only the driver.
+Guests, actions and the restart are ``compute_host.ComputeHost``, the same
+host the functional tests run on Rocky and Train: a restart builds a new
+IptablesManager and a new driver over the same hypervisor and runs the
+tree's own ``ComputeManager.init_host`` and ``pre_start_hook`` with it, so
+the tree's ``_init_instance`` decides what is plugged and re-filtered.
+This module holds what the trees share against PyPI's releases; what
+differs between the trees is ``trees.Tree``. Only the manager's database
+and RPC edges are answered (``TreeDatabase`` for the conductor API,
+``trees`` for the object reads of each release): the instances not
+deleted, no migrations, no compute node record, the scheduler as a service
+nothing listens for, the resource tracker asking only the driver.
 """
 
 from __future__ import absolute_import
@@ -25,16 +28,15 @@ import importlib
 import os
 import shutil
 import tempfile
-import uuid as uuid_module
 
+from tests.functional.harness import compute_host
 from tests.functional.harness import compute_start
-from tests.functional.harness import guest_xml
 from tests.legacy import kernel
 from tests.legacy import trees
 
-NODENAME = 'compute1'
-FIREWALL = 'nova.virt.libvirt.firewall.IptablesFirewallDriver'
-ALLOWED_CIDR = '198.51.100.0/24'
+NODENAME = compute_host.NODENAME
+FIREWALL = compute_host.FIREWALL
+ALLOWED_CIDR = compute_host.ALLOWED_CIDR
 SG_RULE = '-s %s -p tcp -m tcp --dport 22 -j ACCEPT' % ALLOWED_CIDR
 
 _process = {}
@@ -123,20 +125,8 @@ class SleepRecorder(object):
         return getattr(self._greenthread, name)
 
 
-def stock_driver_class():
-    from nova.virt.libvirt import driver
-    return driver.LibvirtDriver
-
-
-def sgfix_driver_class():
-    from nova_sgfix.virt.libvirt import LibvirtDriver
-    return LibvirtDriver
-
-
-#: The ``compute_driver`` each column sets; nova's loader finds the class.
-stock_driver_class.compute_driver = 'libvirt.LibvirtDriver'
-sgfix_driver_class.compute_driver = 'nova_sgfix.virt.libvirt.LibvirtDriver'
-
+stock_driver_class = compute_host.stock_driver_class
+sgfix_driver_class = compute_host.sgfix_driver_class
 
 InitAborted = compute_start.InitAborted
 
@@ -184,25 +174,12 @@ class TreeDatabase(object):
         raise AssertionError('the harness does not answer %s' % name)
 
 
-class Guest(object):
-
-    def __init__(self, number, instance, model_info, network_info, ip, mac):
-        self.id = number
-        self.instance = instance
-        self.model_info = model_info
-        self.network_info = network_info
-        self.ip = ip
-        self.mac = mac
-        #: Deleted from nova's database: no longer on the host's list.
-        self.deleted = False
-
-    def domain_xml(self, disk):
-        return guest_xml.render(self.instance['name'], self.instance['uuid'],
-                                self.mac, self.ip, trees.GATEWAY, disk)
-
-
-class LegacyComputeHost(object):
+class LegacyComputeHost(compute_host.ComputeHost):
     """A compute host whose iptables live in ``namespace``."""
+
+    #: Grizzly..Mitaka import ``compute_driver`` as a full path too.
+    COMPUTE_DRIVERS = {'stock': 'libvirt.LibvirtDriver',
+                       'sgfix': 'nova_sgfix.virt.libvirt.LibvirtDriver'}
 
     def __init__(self, tree, namespace, driver_class, wait_seconds,
                  resync_on_start=True):
@@ -215,7 +192,7 @@ class LegacyComputeHost(object):
         self.driver_class = driver_class
         self.hypervisor = self.fakelibvirt.Connection('qemu:///system', False)
         self.iptables = kernel.NamespaceIptables(namespace)
-        self.rules_by_group = {}
+        self.sg_rules = compute_host.SecurityGroupRules()
         self.guests = []
         self.soft_reboot_sleeps = []
         self.driver = None
@@ -248,140 +225,68 @@ class LegacyComputeHost(object):
 
     # --- nova-compute process life ---------------------------------------
 
-    def _load_driver(self, load_compute_driver):
-        """A fresh driver and IptablesManager, loaded as nova-compute does."""
+    def _before_new_driver(self):
         from nova.network import linux_net
         linux_net.iptables_manager = linux_net.IptablesManager(
             execute=self.iptables)
-        self.conf.set_override('compute_driver',
-                               self.driver_class.compute_driver)
-        driver = load_compute_driver(
-            self.tree.security_group_api(self.rules_by_group))
-        if type(driver) is not self.driver_class():
-            raise AssertionError('compute_driver = %s loaded %r' % (
-                self.conf.compute_driver, type(driver)))
+
+    def _configure_compute_driver(self, name):
+        self.conf.set_override('compute_driver', name)
+
+    def _virtapi_args(self, load_compute_driver, args, kwargs):
+        # The VirtAPI through which the tree reads security-group rows.
+        return (self.tree.security_group_api(self.sg_rules),), {}
+
+    def _stub_driver(self, driver):
         self.tree.stub_driver(driver, self._guest_xml)
-        self.driver = driver
-        return driver
 
     def restart_compute(self, abort_after=None, defer_iptables_apply=False):
-        """Stop nova-compute and start a new one: the tree's own start-up.
-
-        A new ``ComputeManager`` of the tree gets a new driver and
-        IptablesManager over the same hypervisor; its ``init_host`` and
-        ``pre_start_hook`` run as ``Service.start`` runs them. Deleted
-        guests are not in the database any more.
-
-        :param abort_after: see ``compute_start.start``.
-        """
+        """The tree's own start-up (``compute_host``), deferred or not."""
         self.conf.set_override('defer_iptables_apply', defer_iptables_apply)
-        compute_start.start(self._new_manager(), abort_after)
-        return self.driver
+        return super(LegacyComputeHost, self).restart_compute(abort_after)
 
-    def _new_manager(self):
-        """The tree's ComputeManager, loading the harness's driver."""
+    def _build_manager(self):
         from nova.compute import manager as manager_module
-        from nova.virt import driver as virt_driver
-        real_load = virt_driver.load_compute_driver
-        virt_driver.load_compute_driver = (
-            lambda *args, **kwargs: self._load_driver(real_load))
-        try:
-            manager = manager_module.ComputeManager()
-        finally:
-            virt_driver.load_compute_driver = real_load
+        return manager_module.ComputeManager()
+
+    def _answer_manager(self, manager):
         database = TreeDatabase(self)
         manager.conductor_api = database
         self.tree.answer_manager_database(database)
-        # The scheduler is another service (Grizzly publishes capabilities,
-        # Liberty and later send instance info).
-        for name in ('scheduler_rpcapi', 'scheduler_client'):
-            if hasattr(manager, name):
-                setattr(manager, name, compute_start.OtherService(name))
-        return manager
 
     # --- guests ------------------------------------------------------------
 
-    def _disk(self, instance):
-        from nova.virt.libvirt import utils as libvirt_utils
-        return os.path.join(libvirt_utils.get_instance_path(instance), 'disk')
-
-    def _guest_xml(self, *args, **kwargs):
-        instance = trees.instance_of(args, kwargs)
-        for guest in self.guests:
-            if guest.instance['uuid'] == instance['uuid']:
-                return guest.domain_xml(self._disk(instance))
-        raise AssertionError('no such guest: %s' % instance['uuid'])
-
-    def boot(self, rules=(('tcp', 22, 22, ALLOWED_CIDR),)):
-        """Boot a guest through nova's own filtered path."""
-        from nova.virt.libvirt import utils as libvirt_utils
-        number = len(self.guests) + 1
-        ip = '192.0.2.%d' % (9 + number)
-        mac = 'fa:16:3e:00:00:%02x' % number
-        uuid = str(uuid_module.uuid4())
+    def _new_instance(self, number, uuid, ip, mac, ip6):
+        import uuid as uuid_module
         model_info = trees.network_model_info(ip, mac,
                                               str(uuid_module.uuid4()))
         instance = self.tree.make_instance(self.context, number, uuid,
                                            model_info)
-        guest = Guest(number, instance, model_info,
-                      self.tree.driver_network_info(model_info), ip, mac)
-        self.guests.append(guest)
-        self.rules_by_group[number] = [
-            {'protocol': proto, 'from_port': low, 'to_port': high,
-             'cidr': cidr, 'grantee_group': None}
-            for proto, low, high, cidr in rules]
-        os.makedirs(libvirt_utils.get_instance_path(instance))
+        return (instance, self.tree.driver_network_info(model_info),
+                model_info)
+
+    def _create_domain_and_network(self, guest):
         self.tree.create_domain_and_network(
-            self.driver, self.context, guest.domain_xml(self._disk(instance)),
-            instance, guest.network_info)
-        return guest
+            self.driver, self.context, guest.domain_xml(self.disk_of(guest)),
+            guest.instance, guest.network_info)
 
     def power_state(self, guest):
         return self.tree.guest_info_state(
             self.driver.get_info(guest.instance))
 
-    def _action(self, guest, task_state, vm_state):
-        return compute_start.action(guest.instance, task_state, vm_state,
-                                    lambda: self.power_state(guest))
-
-    def stop(self, guest):
-        with self._action(guest, 'powering-off', 'stopped'):
-            self.driver.power_off(guest.instance)
-
-    def pause(self, guest):
-        with self._action(guest, 'pausing', 'paused'):
-            self.driver.pause(guest.instance)
-
-    def unpause(self, guest):
-        with self._action(guest, 'unpausing', 'active'):
-            self.driver.unpause(guest.instance)
-
-    def rescue(self, guest):
-        with self._action(guest, 'rescuing', 'rescued'):
-            self.driver.rescue(self.context,
-                               self.tree.rescue_instance(guest.instance),
-                               guest.network_info,
-                               self.tree.rescue_image_meta(), 'rescue-pass')
+    def _rescue(self, guest):
+        self.driver.rescue(self.context,
+                           self.tree.rescue_instance(guest.instance),
+                           guest.network_info,
+                           self.tree.rescue_image_meta(), 'rescue-pass')
 
     def attach_interface(self, guest, ip):
         """Attach a second interface with address ``ip`` to the guest."""
+        import uuid as uuid_module
         mac = 'fa:16:3e:00:01:%02x' % guest.id
         model_info = trees.network_model_info(ip, mac,
                                               str(uuid_module.uuid4()))
         self.tree.attach_interface(self.driver, guest.instance, model_info)
-
-    def delete_while_down(self, guest):
-        """Deleted through the API while nova-compute was down.
-
-        The API deletes the database row only (``_local_delete``): the
-        domain runs on.
-        """
-        guest.deleted = True
-
-    def soft_reboot(self, guest):
-        with self._action(guest, 'rebooting', 'active'):
-            self.driver.reboot(self.context, guest.instance,
-                               guest.network_info, 'SOFT')
 
     # --- what the kernel holds -----------------------------------------
 

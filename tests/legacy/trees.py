@@ -26,8 +26,10 @@ import os
 import shutil
 import tempfile
 
-GATEWAY = '192.0.2.1'
-GUEST_NET = '192.0.2.0/24'
+from tests.functional.harness import compute_host
+
+GATEWAY = compute_host.GATEWAY
+GUEST_NET = compute_host.GUEST_NET
 NETWORK_ID = '3cd9a4a0-6d3c-4c8c-9d05-5e1f2d1a0b7e'
 
 
@@ -158,7 +160,7 @@ class Tree(object):
 
     # --- security-group rows ----------------------------------------------
 
-    def security_group_api(self, rules_by_group):
+    def security_group_api(self, rules):
         """The VirtAPI the driver gets; Grizzly/Havana read rows through it."""
         from nova.virt import fake as fake_virt
 
@@ -174,7 +176,7 @@ class Tree(object):
 
             def security_group_rule_get_by_security_group(self, context,
                                                           security_group):
-                return rules_by_group.get(security_group['id'], [])
+                return rules.rows_of_group(security_group['id'])
 
             def provider_fw_rule_get_all(self, context):
                 return []
@@ -279,7 +281,7 @@ class Havana(Tree):
     tag = '2013.2.4'
 
 
-def _stub_security_group_objects(rules_by_group):
+def _stub_security_group_objects(sg_rules):
     """Icehouse's ``instance_rules`` reads the rows through nova.objects."""
     from nova.objects import security_group
     from nova.objects import security_group_rule
@@ -288,7 +290,7 @@ def _stub_security_group_objects(rules_by_group):
         return [{'id': instance['id'], 'name': 'ssh-%s' % instance['id']}]
 
     def rules(cls, context, group):
-        return rules_by_group.get(group['id'], [])
+        return sg_rules.rows_of_group(group['id'])
 
     security_group.SecurityGroupList.get_by_instance = classmethod(groups)
     security_group_rule.SecurityGroupRuleList.get_by_security_group = \
@@ -335,10 +337,10 @@ class Icehouse(Tree):
         finally:
             shutil.rmtree(conf_dir)
 
-    def security_group_api(self, rules_by_group):
-        _stub_security_group_objects(rules_by_group)
+    def security_group_api(self, rules):
+        _stub_security_group_objects(rules)
         # The provider rules still come through the VirtAPI.
-        return super(Icehouse, self).security_group_api(rules_by_group)
+        return super(Icehouse, self).security_group_api(rules)
 
     def stub_host_edges(self):
         # attach_interface reads the flavor from the database.
@@ -422,17 +424,18 @@ class Mitaka(Liberty):
     tag = '13.1.4'
     has_driver_matches = False
 
-    def security_group_api(self, rules_by_group):
+    def security_group_api(self, rules):
         from nova import objects
         from nova.virt import fake as fake_virt
 
-        def rules(cls, context, instance):
+        def instance_rules(cls, context, instance):
             return [objects.SecurityGroupRule(
                 protocol=row['protocol'], from_port=row['from_port'],
                 to_port=row['to_port'], cidr=row['cidr'],
                 grantee_group=None)
-                for row in rules_by_group.get(instance.id, [])]
-        objects.SecurityGroupRuleList.get_by_instance = classmethod(rules)
+                for row in rules.rows_of_group(instance.id)]
+        objects.SecurityGroupRuleList.get_by_instance = classmethod(
+            instance_rules)
         return fake_virt.FakeVirtAPI()  # no provider rules any more
 
     def rescue_image_meta(self):
@@ -450,14 +453,3 @@ TREES = dict((tree.name, tree) for tree in (Grizzly, Havana, Icehouse, Juno,
 
 def get(name):
     return TREES[name]()
-
-
-def instance_of(args, kwargs):
-    """The instance among a driver call's arguments (to_xml, _create_image)."""
-    for value in list(args) + list(kwargs.values()):
-        try:
-            if value['uuid'] and value['id']:
-                return value
-        except Exception:
-            continue
-    raise AssertionError('no instance among %r' % (args,))

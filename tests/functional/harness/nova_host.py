@@ -1,24 +1,24 @@
-"""A nova-network compute host built from real nova parts.
+"""The compute host on Rocky and Train from PyPI, built from real nova parts.
 
-Real: nova's libvirt driver (stock, or nova-sgfix's subclass), nova's
-libvirt ``IptablesFirewallDriver`` with its nwfilters, nova's
-``IptablesManager`` and the kernel's iptables in a test namespace. Stand-ins
-only at the edges nova's own tests use: nova's fake libvirt for the
-hypervisor, the security-group rules that nova would read from its database,
-and the guest XML that nova would render from images and flavors.
+Real: nova's libvirt driver (stock, or nova-sgfix's subclass, loaded by
+nova's own loader from ``compute_driver``), nova's libvirt
+``IptablesFirewallDriver`` with its nwfilters, nova's ``IptablesManager``
+and the kernel's iptables in a test namespace. Stand-ins only at the edges
+nova's own tests use: nova's fake libvirt for the hypervisor, the
+security-group rules that nova would read from its database, and the guest
+XML that nova would render from images and flavors.
 
-A restart builds a new IptablesManager and a new driver over the same
-hypervisor and runs the installed release's own
-``ComputeManager.init_host`` and ``pre_start_hook`` with it: nova's
-``_init_instance`` decides which instance is plugged and which is
-re-filtered. Only the database and RPC edges of the manager are answered
-here: the instance list (the harness's guests not deleted), no migrations,
-no compute node record, no scheduler or placement.
+Everything a host does the same on every release (guests, actions, the
+restart through the release's own ``ComputeManager.init_host`` and
+``pre_start_hook``) is ``compute_host.ComputeHost``; this module holds only
+what Rocky and Train do differently from the older trees (nova objects,
+``oslo_config``, nova's unit-test fixtures, os-vif era network info). Only
+the database and RPC edges of the manager are answered here: the instance
+list (the harness's guests not deleted), no migrations, no compute node
+record, no scheduler or placement.
 """
 
 from __future__ import absolute_import
-
-import os
 
 import fixtures
 from nova.compute import manager as compute_manager
@@ -36,87 +36,40 @@ from nova.tests.unit.virt.libvirt import fakelibvirt
 from nova.virt import fake as fake_virt
 from nova.virt.libvirt import driver as stock_driver
 from nova.virt.libvirt import guest as guest_module
-from nova.virt.libvirt import utils as libvirt_utils
 from oslo_config import cfg
 from oslo_config import fixture as config_fixture
 from oslo_messaging import conffixture as messaging_conffixture
 from oslo_utils import uuidutils
 
 from nova_sgfix import conf as sgfix_conf
+from tests.functional.harness import compute_host
 from tests.functional.harness import compute_start
-from tests.functional.harness import guest_xml
 from tests.functional.harness import iptables_exec
 from tests.functional.harness import kernel_rules
 from tests.functional.harness import netns
 from tests import nova_virt
 
 CONF = cfg.CONF
-FIREWALL = 'nova.virt.libvirt.firewall.IptablesFirewallDriver'
-GUEST_NET = '192.0.2.0/24'
-GATEWAY = '192.0.2.1'
+FIREWALL = compute_host.FIREWALL
+GUEST_NET = compute_host.GUEST_NET
+GATEWAY = compute_host.GATEWAY
 GUEST_NET6 = '2001:db8::/64'
 GATEWAY6 = '2001:db8::1'
-NODENAME = 'compute1'
+NODENAME = compute_host.NODENAME
 NETWORK_ID = '3cd9a4a0-6d3c-4c8c-9d05-5e1f2d1a0b7e'
 
-
-def stock_driver_class():
-    return stock_driver.LibvirtDriver
-
-
-def sgfix_driver_class():
-    # By the nova.conf name of Newton..Train, as nova's loader finds it.
-    return nova_virt.driver_class('sgfix.LibvirtDriver')
-
-
+stock_driver_class = compute_host.stock_driver_class
+sgfix_driver_class = compute_host.sgfix_driver_class
 InitAborted = compute_start.InitAborted
 
 
-class SecurityGroupRules(object):
-    """The security-group rules nova would read from its database."""
-
-    def __init__(self):
-        self.rules = {}
-
-    def set(self, instance_uuid, rules):
-        """rules: list of (protocol, from_port, to_port, cidr)."""
-        self.rules[instance_uuid] = list(rules)
-
-    def get_by_instance(self, *args):
-        # fixtures re-wraps a patched classmethod: (cls, context, instance)
-        instance = args[-1]
-        rules = [objects.SecurityGroupRule(
-            protocol=proto, from_port=low, to_port=high, cidr=cidr,
-            grantee_group=None)
-            for proto, low, high, cidr in self.rules.get(instance.uuid, [])]
-        return objects.SecurityGroupRuleList(objects=rules)
-
-
-class Guest(object):
-    """One instance: its nova object, network_info and domain XML."""
-
-    def __init__(self, instance, network_info, ip, mac, ip6=None):
-        self.instance = instance
-        self.network_info = network_info
-        self.ip = ip
-        self.mac = mac
-        self.ip6 = ip6
-        #: Deleted from nova's database: no longer on the host's list.
-        self.deleted = False
-
-    @property
-    def id(self):
-        return self.instance.id
-
-    @property
-    def name(self):
-        return self.instance.name
-
-    def domain_xml(self):
-        return guest_xml.render(
-            self.name, self.instance.uuid, self.mac, self.ip, GATEWAY,
-            os.path.join(libvirt_utils.get_instance_path(self.instance),
-                         'disk'))
+def _rule_objects(rules):
+    """The rules as Rocky's and Train's ``instance_rules`` reads them."""
+    return objects.SecurityGroupRuleList(objects=[
+        objects.SecurityGroupRule(protocol=proto, from_port=low,
+                                  to_port=high, cidr=cidr,
+                                  grantee_group=None)
+        for proto, low, high, cidr in rules])
 
 
 class SnapshotStorage(object):
@@ -173,7 +126,7 @@ def make_network_info(ip, mac, ip6=None):
     return network_model.NetworkInfo([make_vif(ip, mac, ip6)])
 
 
-class NovaComputeHost(fixtures.Fixture):
+class NovaComputeHost(compute_host.ComputeHost, fixtures.Fixture):
     """A compute host whose iptables live in ``namespace``.
 
     :param driver_class: callable returning the driver class to run
@@ -181,6 +134,10 @@ class NovaComputeHost(fixtures.Fixture):
     :param use_ipv6: nova's ``use_ipv6``; guests then get an IPv6 address
         too and nova writes ip6tables as well.
     """
+
+    #: Newton and later load only ``nova.virt.<compute_driver>``.
+    COMPUTE_DRIVERS = {'stock': 'libvirt.LibvirtDriver',
+                       'sgfix': 'sgfix.LibvirtDriver'}
 
     def __init__(self, namespace, driver_class, wait_soft_reboot_seconds=120,
                  defer_iptables_apply=False, sgfix_enabled=True,
@@ -232,13 +189,17 @@ class NovaComputeHost(fixtures.Fixture):
         self.useFixture(fixtures.MonkeyPatch(
             'nova.tests.unit.virt.libvirt.fakelibvirt.openAuth',
             lambda uri, auth, flags=0: self.hypervisor))
-        self.sg_rules = SecurityGroupRules()
+        self.sg_rules = compute_host.SecurityGroupRules()
         self.snapshot_storage = SnapshotStorage()
         self.conf.config(disable_libvirt_livesnapshot=True,
                          group='workarounds')
+        # fixtures re-wraps a patched classmethod: (cls, context, instance)
         self.useFixture(fixtures.MonkeyPatch(
             'nova.objects.SecurityGroupRuleList.get_by_instance',
-            self.sg_rules.get_by_instance))
+            lambda *args: _rule_objects(self.sg_rules.of(args[-1].uuid))))
+        # nova's loader finds nova.virt.sgfix where pip puts it.
+        self.useFixture(fixtures.MonkeyPatch('nova.virt.__path__',
+                                             nova_virt.search_path()))
         self.useFixture(fixtures.MonkeyPatch(
             'nova.virt.libvirt.driver.greenthread.sleep',
             self.soft_reboot_sleeps.append))
@@ -328,11 +289,15 @@ class NovaComputeHost(fixtures.Fixture):
         linux_net.iptables_manager = manager
         return manager
 
-    def _new_driver(self, virtapi):
+    def _before_new_driver(self):
         self.conf.config(enabled=self.sgfix_enabled,
                          resync_on_start=self.resync_on_start, group='sgfix')
         self._new_iptables_manager()
-        driver = self.driver_class()(virtapi, False)
+
+    def _configure_compute_driver(self, name):
+        self.conf.config(compute_driver=name)
+
+    def _stub_driver(self, driver):
         # Guest XML, disk images and config drives come from glance and the
         # flavor in a real cloud; the firewall never looks at them.
         driver._get_guest_xml = self._guest_xml
@@ -343,8 +308,6 @@ class NovaComputeHost(fixtures.Fixture):
             lambda *args, **kwargs: {'name': 'snapshot', 'properties': {}}
         driver._build_device_metadata = lambda *args, **kwargs: None
         driver.image_backend = self.snapshot_storage
-        self.driver = driver
-        return driver
 
     def start_compute(self):
         """A fresh driver and IptablesManager, initialised, no manager.
@@ -352,62 +315,41 @@ class NovaComputeHost(fixtures.Fixture):
         For tests that call the driver the way a step of nova's start-up
         does; ``restart_compute`` runs nova's own start-up.
         """
-        driver = self._new_driver(fake_virt.FakeVirtAPI())
+        from nova.virt import driver as virt_driver
+        driver = self._load_driver(virt_driver.load_compute_driver,
+                                   fake_virt.FakeVirtAPI())
         driver.init_host(NODENAME)
         return driver
 
     def restart_compute(self, abort_after=None):
-        """Stop nova-compute and start a new one: nova's own start-up.
+        """Stop nova-compute (``cleanup_host``) and start a new one.
 
-        A new ``ComputeManager`` of the installed release gets a new
-        driver and IptablesManager over the same hypervisor; its
-        ``init_host`` (the driver's ``init_host``, the instance list,
-        ``defer_iptables_apply``, ``_init_instance`` for each instance)
-        and ``pre_start_hook`` run as in ``Service.start``. Deleted guests
-        are not on the list; one in ERROR is left by ``_init_instance``
-        before ``plug_vifs``.
-
-        :param abort_after: see ``compute_start.start``.
+        See ``compute_host.ComputeHost.restart_compute``; one in ERROR is
+        left by ``_init_instance`` before ``plug_vifs``.
         """
         if self.manager is not None:
             self.manager.cleanup_host()
-        compute_start.start(self._new_manager(), abort_after)
-        return self.driver
+        return super(NovaComputeHost, self).restart_compute(abort_after)
 
-    def _new_manager(self):
-        """nova's ComputeManager, loading the harness's driver."""
+    def _build_manager(self):
         # Placement and the scheduler are other services.
         with fixtures.MonkeyPatch(
                 'nova.scheduler.client.report.SchedulerReportClient',
                 lambda *args, **kwargs: compute_start.OtherService(
                     'placement')):
-            with fixtures.MonkeyPatch(
-                    'nova.virt.driver.load_compute_driver',
-                    lambda virtapi, *args: self._new_driver(virtapi)):
-                manager = compute_manager.ComputeManager()
-        for name in ('scheduler_client', 'query_client'):  # Rocky, Train
-            if hasattr(manager, name):
-                setattr(manager, name, compute_start.OtherService(name))
-        self.manager = manager
-        return manager
+            return compute_manager.ComputeManager()
 
     # --- guests ------------------------------------------------------------
 
-    def _guest_xml(self, context, instance, *args, **kwargs):
-        for guest in self.guests:
-            if guest.instance.uuid == instance.uuid:
-                return guest.domain_xml()
-        raise AssertionError('no such guest: %s' % instance.uuid)
-
     def boot(self, rules, ip=None, ip6=None):
         """Boot a guest through nova's own filtered path."""
-        number = len(self.guests) + 1
-        ip = ip or '192.0.2.%d' % (9 + number)
         if self.use_ipv6:
-            ip6 = ip6 or '2001:db8::%x' % (9 + number)
-        mac = 'fa:16:3e:00:00:%02x' % number
+            ip6 = ip6 or '2001:db8::%x' % (10 + len(self.guests))
+        return super(NovaComputeHost, self).boot(rules, ip, ip6)
+
+    def _new_instance(self, number, uuid, ip, mac, ip6):
         instance = fake_instance.fake_instance_obj(
-            self.context, id=number, uuid=uuidutils.generate_uuid(),
+            self.context, id=number, uuid=uuid,
             host=NODENAME, node=NODENAME, vm_state=vm_states.ACTIVE,
             power_state=power_state.RUNNING, task_state=None,
             image_ref='', kernel_id='', ramdisk_id='')
@@ -421,16 +363,12 @@ class NovaComputeHost(fixtures.Fixture):
         network_info = make_network_info(ip, mac, ip6)
         instance.info_cache = objects.InstanceInfoCache(
             network_info=network_info, instance_uuid=instance.uuid)
-        guest = Guest(instance, network_info, ip, mac, ip6)
-        self.guests.append(guest)
-        self.sg_rules.set(instance.uuid, rules)
-        os.makedirs(libvirt_utils.get_instance_path(instance))
-        self.driver._create_domain_and_network(
-            self.context, guest.domain_xml(), instance, network_info)
-        return guest
+        return instance, network_info, network_info
 
-    def power_state(self, guest):
-        return self.driver.get_info(guest.instance).state
+    def _create_domain_and_network(self, guest):
+        self.driver._create_domain_and_network(
+            self.context, guest.domain_xml(self.disk_of(guest)),
+            guest.instance, guest.network_info)
 
     def runs(self, guest):
         """True if the hypervisor runs the guest's domain."""
@@ -439,42 +377,21 @@ class NovaComputeHost(fixtures.Fixture):
         except fakelibvirt.libvirtError:
             return False
 
-    def domain(self, guest):
-        return self.hypervisor.lookupByUUIDString(guest.instance.uuid)
-
     def set_vm_state(self, guest, vm_state):
         """The instance's vm_state in nova's database (``reset-state``)."""
         guest.instance.vm_state = vm_state
 
-    def _action(self, guest, task_state, vm_state):
-        return compute_start.action(guest.instance, task_state, vm_state,
-                                    lambda: self.power_state(guest))
-
-    def stop(self, guest):
-        with self._action(guest, 'powering-off', vm_states.STOPPED):
-            self.driver.power_off(guest.instance)
-
-    def pause(self, guest):
-        with self._action(guest, 'pausing', vm_states.PAUSED):
-            self.driver.pause(guest.instance)
-
-    def unpause(self, guest):
-        with self._action(guest, 'unpausing', vm_states.ACTIVE):
-            self.driver.unpause(guest.instance)
-
     def start(self, guest):
-        with self._action(guest, 'powering-on', vm_states.ACTIVE):
+        with self._action(guest, 'powering-on', 'active'):
             self.driver.power_on(self.context, guest.instance,
                                  guest.network_info)
 
-    def rescue(self, guest):
-        with self._action(guest, 'rescuing', vm_states.RESCUED):
-            self.driver.rescue(self.context, guest.instance,
-                               guest.network_info,
-                               objects.ImageMeta.from_dict({}), 'rescue-pass')
+    def _rescue(self, guest):
+        self.driver.rescue(self.context, guest.instance, guest.network_info,
+                           objects.ImageMeta.from_dict({}), 'rescue-pass')
 
     def unrescue(self, guest):
-        with self._action(guest, 'unrescuing', vm_states.ACTIVE):
+        with self._action(guest, 'unrescuing', 'active'):
             self.driver.unrescue(guest.instance, guest.network_info)
 
     def cold_snapshot(self, guest):
@@ -504,17 +421,6 @@ class NovaComputeHost(fixtures.Fixture):
         self.driver.destroy(self.context, guest.instance, guest.network_info)
         guest.deleted = True
 
-    def delete_while_down(self, guest, domain_keeps_running=False):
-        """The instance was deleted while nova-compute was not running.
-
-        :param domain_keeps_running: as with Havana's ``_local_delete``,
-            which only changes the database: the domain runs on until
-            ``running_deleted_instance_action`` (default ``log``) acts.
-        """
-        if not domain_keeps_running:
-            self.domain(guest).destroy()
-        guest.deleted = True
-
     def shut_off_outside_nova(self, guest):
         """The domain goes down without nova (a host crash or reboot).
 
@@ -526,16 +432,6 @@ class NovaComputeHost(fixtures.Fixture):
     def destroy_domain(self, guest):
         """The domain goes away outside nova (an operator, a reaper)."""
         self.domain(guest).destroy()
-
-    def soft_reboot(self, guest):
-        with self._action(guest, 'rebooting', vm_states.ACTIVE):
-            self.driver.reboot(self.context, guest.instance,
-                               guest.network_info, 'SOFT')
-
-    def hard_reboot(self, guest):
-        with self._action(guest, 'rebooting_hard', vm_states.ACTIVE):
-            self.driver.reboot(self.context, guest.instance,
-                               guest.network_info, 'HARD')
 
     # --- what the kernel holds -----------------------------------------
 
