@@ -13,10 +13,11 @@ import os
 import fixtures
 import testtools
 
+from tests.functional.harness import compute_host
 from tests.functional.harness import netns
 
-ALLOWED_CIDR = '198.51.100.0/24'
-SSH_FROM_PEERS = [('tcp', 22, 22, ALLOWED_CIDR)]
+ALLOWED_CIDR = compute_host.ALLOWED_CIDR
+SSH_FROM_PEERS = list(compute_host.SSH_FROM_PEERS)
 
 
 def which(tool):

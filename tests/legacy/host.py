@@ -28,6 +28,7 @@ import importlib
 import os
 import shutil
 import tempfile
+import uuid as uuid_module
 
 from tests.functional.harness import compute_host
 from tests.functional.harness import compute_start
@@ -233,7 +234,7 @@ class LegacyComputeHost(compute_host.ComputeHost):
     def _configure_compute_driver(self, name):
         self.conf.set_override('compute_driver', name)
 
-    def _virtapi_args(self, load_compute_driver, args, kwargs):
+    def _virtapi_args(self, args, kwargs):
         # The VirtAPI through which the tree reads security-group rows.
         return (self.tree.security_group_api(self.sg_rules),), {}
 
@@ -257,22 +258,16 @@ class LegacyComputeHost(compute_host.ComputeHost):
     # --- guests ------------------------------------------------------------
 
     def _new_instance(self, number, uuid, ip, mac, ip6):
-        import uuid as uuid_module
         model_info = trees.network_model_info(ip, mac,
                                               str(uuid_module.uuid4()))
         instance = self.tree.make_instance(self.context, number, uuid,
                                            model_info)
-        return (instance, self.tree.driver_network_info(model_info),
-                model_info)
+        return instance, self.tree.driver_network_info(model_info)
 
     def _create_domain_and_network(self, guest):
         self.tree.create_domain_and_network(
             self.driver, self.context, guest.domain_xml(self.disk_of(guest)),
             guest.instance, guest.network_info)
-
-    def power_state(self, guest):
-        return self.tree.guest_info_state(
-            self.driver.get_info(guest.instance))
 
     def _rescue(self, guest):
         self.driver.rescue(self.context,
@@ -282,7 +277,6 @@ class LegacyComputeHost(compute_host.ComputeHost):
 
     def attach_interface(self, guest, ip):
         """Attach a second interface with address ``ip`` to the guest."""
-        import uuid as uuid_module
         mac = 'fa:16:3e:00:01:%02x' % guest.id
         model_info = trees.network_model_info(ip, mac,
                                               str(uuid_module.uuid4()))

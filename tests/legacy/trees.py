@@ -155,9 +155,6 @@ class Tree(object):
         """network_info as this tree's compute manager passes it."""
         return model_info
 
-    def guest_info_state(self, info):
-        return info['state'] if isinstance(info, dict) else info.state
-
     # --- security-group rows ----------------------------------------------
 
     def security_group_api(self, rules):

@@ -22,12 +22,13 @@ import uuid as uuid_module
 
 from tests.functional.harness import compute_start
 from tests.functional.harness import guest_xml
+from tests.functional.harness import topology
 
 NODENAME = 'compute1'
 FIREWALL = 'nova.virt.libvirt.firewall.IptablesFirewallDriver'
 GUEST_NET = '192.0.2.0/24'
 GATEWAY = '192.0.2.1'
-ALLOWED_CIDR = '198.51.100.0/24'
+ALLOWED_CIDR = topology.ALLOWED_CIDR
 #: tcp/22 from the peers' network: the security group of every scenario.
 SSH_FROM_PEERS = (('tcp', 22, 22, ALLOWED_CIDR),)
 
@@ -81,14 +82,11 @@ class SecurityGroupRules(object):
 class Guest(object):
     """One instance: its nova instance, network_info and domain XML."""
 
-    def __init__(self, number, instance, network_info, ip, mac, ip6=None,
-                 model_info=None):
+    def __init__(self, number, instance, network_info, ip, mac, ip6=None):
         self.id = number
         self.instance = instance
         #: network_info as the release's compute manager passes it.
         self.network_info = network_info
-        #: the same as nova's network model (Grizzly passes a legacy list).
-        self.model_info = network_info if model_info is None else model_info
         self.ip = ip
         self.mac = mac
         self.ip6 = ip6
@@ -136,7 +134,7 @@ class ComputeHost(object):
         """Set ``compute_driver = name`` in the release's configuration."""
         raise NotImplementedError()
 
-    def _virtapi_args(self, load_compute_driver, args, kwargs):
+    def _virtapi_args(self, args, kwargs):
         """The arguments nova's loader gets (virtapi, ...)."""
         return args, kwargs
 
@@ -156,7 +154,7 @@ class ComputeHost(object):
         """The manager's database and RPC edges."""
 
     def _new_instance(self, number, uuid, ip, mac, ip6):
-        """(instance, network_info, model_info) as nova would hand them."""
+        """(instance, network_info) as the release's nova hands them."""
         raise NotImplementedError()
 
     def _create_domain_and_network(self, guest):
@@ -180,7 +178,7 @@ class ComputeHost(object):
         """
         self._before_new_driver()
         self._configure_compute_driver(self.compute_driver)
-        args, kwargs = self._virtapi_args(load_compute_driver, args, kwargs)
+        args, kwargs = self._virtapi_args(args, kwargs)
         driver = load_compute_driver(*args, **kwargs)
         if type(driver) is not self.driver_class():
             raise AssertionError('compute_driver = %s loaded %r' % (
@@ -248,10 +246,9 @@ class ComputeHost(object):
         ip = ip or '192.0.2.%d' % (9 + number)
         mac = 'fa:16:3e:00:00:%02x' % number
         uuid = str(uuid_module.uuid4())
-        instance, network_info, model_info = self._new_instance(
-            number, uuid, ip, mac, ip6)
-        guest = Guest(number, instance, network_info, ip, mac, ip6,
-                      model_info)
+        instance, network_info = self._new_instance(number, uuid, ip, mac,
+                                                    ip6)
+        guest = Guest(number, instance, network_info, ip, mac, ip6)
         self.guests.append(guest)
         self.sg_rules.set(uuid, rules, instance_id=number)
         os.makedirs(self._instance_path(instance))

@@ -363,7 +363,7 @@ class NovaComputeHost(compute_host.ComputeHost, fixtures.Fixture):
         network_info = make_network_info(ip, mac, ip6)
         instance.info_cache = objects.InstanceInfoCache(
             network_info=network_info, instance_uuid=instance.uuid)
-        return instance, network_info, network_info
+        return instance, network_info
 
     def _create_domain_and_network(self, guest):
         self.driver._create_domain_and_network(
